@@ -1,0 +1,100 @@
+package io.certgate.pdp;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.certgate.pdp.audit.DecisionLog;
+import io.certgate.pdp.bundle.BundleManager;
+import io.certgate.pdp.bundle.BundleReader;
+import io.certgate.pdp.bundle.BundleSource;
+import io.certgate.pdp.bundle.ClasspathBundleSource;
+import io.certgate.pdp.bundle.FileBundleSource;
+import io.certgate.pdp.bundle.HttpBundleSource;
+import io.certgate.pdp.bundle.PolicyDirectorySource;
+import io.certgate.pdp.cert.CertificateIdentities;
+import io.certgate.pdp.config.PdpConfig;
+import io.certgate.pdp.decision.DecisionService;
+import io.certgate.pdp.engine.PolicyEngine;
+import io.certgate.pdp.input.InputEnricher;
+import io.certgate.pdp.input.TimeFacts;
+import io.certgate.pdp.opa.OpaToolchain;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The PDP as a library: engine, bundle loading and the decision service, wired from a
+ * {@link PdpConfig}. The server and an embedding gateway both start here.
+ */
+public final class Pdp implements AutoCloseable {
+    private final PdpConfig config;
+    private final PolicyEngine engine;
+    private final BundleManager bundles;
+    private final DecisionService decisions;
+    private final ObjectMapper json;
+
+    private Pdp(PdpConfig config, MeterRegistry registry, Clock clock) {
+        this.config = config;
+        this.json = new ObjectMapper();
+        this.engine = new PolicyEngine(config.engine(), json, List.of(config.entrypoint()));
+        this.bundles = new BundleManager(source(config), new BundleReader(json), engine, clock, registry);
+        CertificateIdentities certs = new CertificateIdentities(clock, config.certificateCacheSize()).bindTo(registry);
+        InputEnricher enricher = new InputEnricher(new TimeFacts(clock, config.timezone()), certs);
+        DecisionLog log = new DecisionLog(json, config.maskedInputPaths(), config.decisionLog());
+        this.decisions = new DecisionService(engine, enricher, log, json, config.entrypoint(),
+                config.decisionCacheSize(), registry);
+    }
+
+    /**
+     * Loads the first bundle synchronously (a failure is recorded, not thrown: the PDP then denies
+     * until a good bundle arrives) and starts polling for new ones.
+     */
+    public static Pdp start(PdpConfig config, MeterRegistry registry, Clock clock) {
+        Pdp pdp = new Pdp(config, registry, clock);
+        pdp.bundles.pollOnce();
+        pdp.bundles.start(config.pollInterval());
+        return pdp;
+    }
+
+    private static BundleSource source(PdpConfig config) {
+        if (config.policies() != null) {
+            return new PolicyDirectorySource(config.policies(), OpaToolchain.locate(OpaToolchain.defaultToolsDir()),
+                    config.extraEntrypoints());
+        }
+        String b = config.bundle();
+        if (b == null) {
+            return new ClasspathBundleSource(ClasspathBundleSource.REFERENCE);
+        }
+        if (b.startsWith("http://") || b.startsWith("https://")) {
+            return new HttpBundleSource(URI.create(b), Duration.ofSeconds(10));
+        }
+        return new FileBundleSource(Path.of(b));
+    }
+
+    public PdpConfig config() {
+        return config;
+    }
+
+    public PolicyEngine engine() {
+        return engine;
+    }
+
+    public BundleManager bundles() {
+        return bundles;
+    }
+
+    public DecisionService decisions() {
+        return decisions;
+    }
+
+    public ObjectMapper json() {
+        return json;
+    }
+
+    @Override
+    public void close() {
+        bundles.close();
+        engine.close();
+    }
+}

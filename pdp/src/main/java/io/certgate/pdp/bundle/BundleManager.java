@@ -1,0 +1,125 @@
+package io.certgate.pdp.bundle;
+
+import com.linecorp.armeria.common.annotation.Nullable;
+import io.certgate.pdp.engine.LoadedPolicy;
+import io.certgate.pdp.engine.PolicyEngine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls a {@link BundleSource}, reads what changed and asks the engine to activate it. A bundle that
+ * cannot be read, validated or instantiated is rejected with a logged reason; the active one stays.
+ */
+public final class BundleManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BundleManager.class);
+
+    private final BundleSource source;
+    private final BundleReader reader;
+    private final PolicyEngine engine;
+    private final Clock clock;
+    private final Counter activations;
+    private final Counter rejections;
+    @Nullable
+    private ScheduledExecutorService poller;
+
+    private volatile Instant activatedAt;
+    private volatile String lastError;
+    private volatile Instant lastErrorAt;
+
+    public BundleManager(BundleSource source, BundleReader reader, PolicyEngine engine, Clock clock,
+            MeterRegistry registry) {
+        this.source = source;
+        this.reader = reader;
+        this.engine = engine;
+        this.clock = clock;
+        this.activations = Counter.builder("pdp_bundle_activations_total")
+                .description("Bundles activated").register(registry);
+        this.rejections = Counter.builder("pdp_bundle_rejections_total")
+                .description("Bundles rejected (corrupt, not compiling, failing validation) or failed loads")
+                .register(registry);
+        Gauge.builder("pdp_bundle_active", engine, e -> e.active() == null ? 0 : 1)
+                .description("1 when a bundle is active").register(registry);
+        Gauge.builder("pdp_bundle_last_activation_timestamp_seconds", this,
+                m -> m.activatedAt == null ? 0 : m.activatedAt.getEpochSecond())
+                .description("When the active bundle was activated").register(registry);
+    }
+
+    /** Polls once, synchronously. Returns true when a new bundle was activated. */
+    public synchronized boolean pollOnce() {
+        byte[] bytes;
+        try {
+            bytes = source.poll();
+        } catch (Exception e) {
+            reject("cannot load a bundle from " + source.describe() + ": " + message(e));
+            return false;
+        }
+        if (bytes == null) {
+            return false;
+        }
+        try {
+            Bundle bundle = reader.read(bytes, source.describe());
+            LoadedPolicy policy = engine.activate(bundle);
+            activatedAt = clock.instant();
+            activations.increment();
+            log.info("activated bundle {} from {} with entrypoints {}", policy.revision(), source.describe(),
+                    policy.entrypoints());
+            return true;
+        } catch (BundleException e) {
+            reject("rejected bundle: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** Polls every {@code interval} in the background. */
+    public synchronized void start(Duration interval) {
+        if (poller != null) {
+            return;
+        }
+        poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pdp-bundle-poller");
+            t.setDaemon(true);
+            return t;
+        });
+        poller.scheduleWithFixedDelay(this::pollOnce, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    public BundleStatus status() {
+        LoadedPolicy p = engine.active();
+        return new BundleStatus(source.describe(), p == null ? null : p.revision(), activatedAt,
+                p == null ? List.of() : p.entrypoints().stream().sorted().toList(), lastError, lastErrorAt,
+                (long) activations.count(), (long) rejections.count());
+    }
+
+    private void reject(String why) {
+        lastError = why;
+        lastErrorAt = clock.instant();
+        rejections.increment();
+        if (engine.active() == null) {
+            log.error("{} (no bundle is active: decisions are denied)", why);
+        } else {
+            log.error("{} (bundle {} keeps serving)", why, engine.active().revision());
+        }
+    }
+
+    private static String message(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (poller != null) {
+            poller.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package io.certgate.pdp.bundle;
+
+import com.linecorp.armeria.common.annotation.Nullable;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What {@code /v1/status} shows about bundles.
+ *
+ * @param source where bundles are loaded from
+ * @param revision the active revision, null before the first activation
+ * @param activatedAt when it was activated
+ * @param entrypoints entrypoints of the active bundle
+ * @param lastError the last rejection or load failure, null if none since start
+ * @param lastErrorAt when it happened
+ * @param activations bundles activated since start
+ * @param rejections bundles or loads rejected since start
+ */
+public record BundleStatus(String source, @Nullable String revision, @Nullable Instant activatedAt,
+        List<String> entrypoints, @Nullable String lastError, @Nullable Instant lastErrorAt,
+        long activations, long rejections) {}

@@ -1,0 +1,63 @@
+package io.certgate.pdp.cli;
+
+import io.certgate.pdp.Pdp;
+import io.certgate.pdp.config.ConfigException;
+import io.certgate.pdp.config.PdpConfig;
+import io.certgate.pdp.server.PdpServer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve decisions over gRPC and HTTP on one port (default 8181).")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--config", description = "pdp.yaml; every key is optional")
+    Path config;
+
+    @Option(names = "--bundle", description = "OPA wasm bundle (.tar.gz) file or http(s) URL, polled for changes")
+    String bundle;
+
+    @Option(names = "--policies", description = "directory of .rego and data.json, compiled with the pinned opa"
+            + " at start and on change")
+    Path policies;
+
+    @Option(names = "--port", description = "listen port (default 8181)")
+    Integer port;
+
+    @Option(names = "--entrypoint", description = "default decision entrypoint (default mtls/authz/decision)")
+    String entrypoint;
+
+    @Override
+    public Integer call() throws Exception {
+        PdpConfig cfg;
+        try {
+            cfg = config == null ? PdpConfig.defaults() : PdpConfig.load(config);
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        cfg = cfg.withOverrides(port, bundle, policies, entrypoint);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        Pdp pdp = Pdp.start(cfg, registry, Clock.systemUTC());
+        PdpServer server = new PdpServer(pdp, registry).start();
+        System.out.println("certgate PDP listening on http://127.0.0.1:" + server.port()
+                + " (gRPC pdp.v1.DecisionService, POST /v1/data/{path}, /health, /v1/status, /metrics, /docs)");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            pdp.close();
+            stopped.countDown();
+        }, "pdp-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

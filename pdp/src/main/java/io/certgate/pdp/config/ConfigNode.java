@@ -1,0 +1,123 @@
+package io.certgate.pdp.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.linecorp.armeria.common.annotation.Nullable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A cursor over a parsed YAML/JSON config that remembers its dotted path, collects every error
+ * (rather than stopping at the first) and flags keys nobody asked for, so typos do not pass silently.
+ */
+public final class ConfigNode {
+    private final JsonNode node;
+    private final String path;
+    private final List<String> errors;
+    private final Set<String> read = new HashSet<>();
+
+    private ConfigNode(JsonNode node, String path, List<String> errors) {
+        this.node = node;
+        this.path = path;
+        this.errors = errors;
+    }
+
+    public static ConfigNode root(JsonNode node, List<String> errors) {
+        return new ConfigNode(node, "", errors);
+    }
+
+    private String at(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    public void error(String key, String message) {
+        errors.add(at(key) + ": " + message);
+    }
+
+    /** A nested section; missing sections read as empty. */
+    public ConfigNode section(String key) {
+        read.add(key);
+        JsonNode child = node.path(key);
+        if (!child.isMissingNode() && !child.isNull() && !child.isObject()) {
+            error(key, "must be a mapping, got " + child.getNodeType().name().toLowerCase());
+        }
+        return new ConfigNode(child.isObject() ? child : com.fasterxml.jackson.databind.node.MissingNode.getInstance(),
+                at(key), errors);
+    }
+
+    @Nullable
+    public String string(String key, @Nullable String fallback) {
+        read.add(key);
+        JsonNode v = node.path(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isValueNode() || v.isBoolean()) {
+            error(key, "must be a string, got " + v.getNodeType().name().toLowerCase());
+            return fallback;
+        }
+        return v.asText();
+    }
+
+    public int integer(String key, int fallback, int min, int max) {
+        read.add(key);
+        JsonNode v = node.path(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return fallback;
+        }
+        if (!v.canConvertToExactIntegral() || v.asLong() < min || v.asLong() > max) {
+            error(key, "must be an integer in [" + min + ", " + max + "], got " + v);
+            return fallback;
+        }
+        return v.asInt();
+    }
+
+    public boolean bool(String key, boolean fallback) {
+        read.add(key);
+        JsonNode v = node.path(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            error(key, "must be true or false, got " + v);
+            return fallback;
+        }
+        return v.asBoolean();
+    }
+
+    public List<String> strings(String key) {
+        read.add(key);
+        JsonNode v = node.path(key);
+        List<String> out = new ArrayList<>();
+        if (v.isMissingNode() || v.isNull()) {
+            return out;
+        }
+        if (!v.isArray()) {
+            error(key, "must be a list of strings");
+            return out;
+        }
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isTextual()) {
+                error(key + "[" + i + "]", "must be a string, got " + v.get(i));
+            } else {
+                out.add(v.get(i).asText());
+            }
+        }
+        return out;
+    }
+
+    /** Reports every key of this section that no accessor read. Call after reading the section. */
+    public void rejectUnknownKeys() {
+        if (!node.isObject()) {
+            return;
+        }
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!read.contains(k)) {
+                error(k, "unknown key (known: " + String.join(", ", new java.util.TreeSet<>(read)) + ")");
+            }
+        }
+    }
+}

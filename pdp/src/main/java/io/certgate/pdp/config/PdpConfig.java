@@ -1,0 +1,140 @@
+package io.certgate.pdp.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.linecorp.armeria.common.annotation.Nullable;
+import io.certgate.pdp.engine.EngineOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code pdp.yaml}. Every key is optional; the defaults serve the embedded reference policy on 8181.
+ *
+ * @param port the one port for gRPC, HTTP APIs, health, metrics and docs
+ * @param maxRequestBytes largest request body accepted (413 above)
+ * @param bundle a bundle {@code .tar.gz} path or http(s) URL; null with policies null = the embedded reference bundle
+ * @param policies a directory of Rego compiled with the pinned opa at start and on change
+ * @param pollInterval how often the bundle source is checked for a new bundle
+ * @param entrypoint the default decision entrypoint
+ * @param extraEntrypoints entrypoints compiled in addition to the annotated ones (for {@code policies})
+ * @param engine evaluator pool settings
+ * @param timezone the zone of {@code input.time}
+ * @param certificateCacheSize parsed client certificates kept
+ * @param decisionCacheSize decisions kept for their TTL (0 disables)
+ * @param decisionLog whether decisions are logged
+ * @param maskedInputPaths input fields replaced by {@code ***} in the decision log
+ */
+public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, @Nullable Path policies,
+        Duration pollInterval, String entrypoint, List<String> extraEntrypoints, EngineOptions engine,
+        ZoneId timezone, int certificateCacheSize, int decisionCacheSize, boolean decisionLog,
+        List<String> maskedInputPaths) {
+
+    public static final String DEFAULT_ENTRYPOINT = "mtls/authz/decision";
+    public static final int DEFAULT_PORT = 8181;
+
+    public PdpConfig {
+        extraEntrypoints = List.copyOf(extraEntrypoints);
+        maskedInputPaths = List.copyOf(maskedInputPaths);
+    }
+
+    public static PdpConfig defaults() {
+        return new PdpConfig(DEFAULT_PORT, 1024 * 1024, null, null, Duration.ofSeconds(10), DEFAULT_ENTRYPOINT,
+                List.of(), EngineOptions.defaults(), ZoneId.of("UTC"), 10_000, 10_000, true,
+                List.of("request.headers.authorization", "request.headers.cookie"));
+    }
+
+    public static PdpConfig load(Path file) throws ConfigException, IOException {
+        return parse(Files.readString(file), file.toString());
+    }
+
+    /** Parses YAML (or JSON) text; {@code name} labels error messages. */
+    public static PdpConfig parse(String yaml, String name) throws ConfigException {
+        List<String> errors = new ArrayList<>();
+        JsonNode tree;
+        try {
+            tree = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(name, List.of("line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ": not valid YAML: " + e.getOriginalMessage()));
+        }
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+            return defaults();
+        }
+        if (!tree.isObject()) {
+            throw new ConfigException(name, List.of("the top level must be a mapping"));
+        }
+        PdpConfig d = defaults();
+        ConfigNode root = ConfigNode.root(tree, errors);
+
+        ConfigNode server = root.section("server");
+        int port = server.integer("port", d.port(), 0, 65535);
+        int maxBody = server.integer("max_request_bytes", d.maxRequestBytes(), 1024, 64 * 1024 * 1024);
+        server.rejectUnknownKeys();
+
+        ConfigNode policy = root.section("policy");
+        String bundle = policy.string("bundle", null);
+        String policies = policy.string("policies", null);
+        if (bundle != null && policies != null) {
+            policy.error("bundle", "set either policy.bundle or policy.policies, not both");
+        }
+        int poll = policy.integer("poll_interval_seconds", (int) d.pollInterval().getSeconds(), 1, 86_400);
+        String entrypoint = policy.string("entrypoint", d.entrypoint());
+        List<String> extra = policy.strings("entrypoints");
+        policy.rejectUnknownKeys();
+
+        ConfigNode engine = root.section("engine");
+        EngineOptions e = d.engine();
+        int poolSize = engine.integer("pool_size", e.poolSize(), 1, 256);
+        int acquire = engine.integer("acquire_timeout_ms", (int) e.acquireTimeout().toMillis(), 0, 60_000);
+        int evalTimeout = engine.integer("evaluation_timeout_ms", (int) e.evaluationTimeout().toMillis(), 1, 60_000);
+        int memoryMb = engine.integer("max_memory_mb", e.maxMemoryPages() / 16, 1, 4096);
+        engine.rejectUnknownKeys();
+
+        ConfigNode time = root.section("time");
+        String tz = time.string("timezone", d.timezone().getId());
+        ZoneId zone = d.timezone();
+        try {
+            zone = ZoneId.of(tz);
+        } catch (DateTimeException ex) {
+            time.error("timezone", "'" + tz + "' is not an IANA time zone (e.g. Europe/Berlin, UTC)");
+        }
+        time.rejectUnknownKeys();
+
+        ConfigNode caches = root.section("caches");
+        int certCache = caches.integer("certificate_identities", d.certificateCacheSize(), 0, 10_000_000);
+        int decisionCache = caches.integer("decisions", d.decisionCacheSize(), 0, 10_000_000);
+        caches.rejectUnknownKeys();
+
+        ConfigNode dlog = root.section("decision_log");
+        boolean logEnabled = dlog.bool("enabled", d.decisionLog());
+        List<String> mask = dlog.strings("mask");
+        dlog.rejectUnknownKeys();
+
+        root.rejectUnknownKeys();
+        if (!errors.isEmpty()) {
+            throw new ConfigException(name, errors);
+        }
+        return new PdpConfig(port, maxBody, bundle, policies == null ? null : Path.of(policies),
+                Duration.ofSeconds(poll), entrypoint, extra,
+                new EngineOptions(poolSize, Duration.ofMillis(acquire), Duration.ofMillis(evalTimeout), memoryMb * 16),
+                zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask);
+    }
+
+    /** A copy with command-line overrides applied (null = keep). */
+    public PdpConfig withOverrides(@Nullable Integer port, @Nullable String bundle, @Nullable Path policies,
+            @Nullable String entrypoint) {
+        return new PdpConfig(port == null ? this.port : port, maxRequestBytes,
+                policies != null ? null : (bundle != null ? bundle : this.bundle),
+                bundle != null ? null : (policies != null ? policies : this.policies),
+                pollInterval, entrypoint != null ? entrypoint : this.entrypoint, extraEntrypoints, engine, timezone,
+                certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths);
+    }
+}

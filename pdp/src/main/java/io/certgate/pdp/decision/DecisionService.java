@@ -1,0 +1,253 @@
+package io.certgate.pdp.decision;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.linecorp.armeria.common.annotation.Nullable;
+import io.certgate.pdp.audit.DecisionLog;
+import io.certgate.pdp.cert.CertificateParseException;
+import io.certgate.pdp.engine.LoadedPolicy;
+import io.certgate.pdp.engine.PolicyEngine;
+import io.certgate.pdp.engine.PolicyException;
+import io.certgate.pdp.input.InputEnricher;
+import io.certgate.pdp.input.PresentedCertificate;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PDP's one way to decide: enrich the input, evaluate the active bundle, validate the result,
+ * log it, count it. Every failure inside becomes a deny (never an allow), logged with its decision id.
+ *
+ * <p>Decisions with a {@code ttl_seconds} are cached for that long, keyed by the bundle revision,
+ * the entrypoint and the input without its {@code time} (the policy bounds the TTL by the time
+ * windows and certificate lifetime it depends on).
+ */
+public final class DecisionService {
+    private static final Logger log = LoggerFactory.getLogger(DecisionService.class);
+
+    private final PolicyEngine engine;
+    private final InputEnricher enricher;
+    private final DecisionLog decisionLog;
+    private final ObjectMapper json;
+    private final ObjectMapper canonical;
+    private final String defaultEntrypoint;
+    private final MeterRegistry registry;
+    @Nullable
+    private final Cache<String, Decision> cache;
+    private final Timer latency;
+
+    public DecisionService(PolicyEngine engine, InputEnricher enricher, DecisionLog decisionLog, ObjectMapper json,
+            String defaultEntrypoint, long decisionCacheSize, MeterRegistry registry) {
+        this.engine = engine;
+        this.enricher = enricher;
+        this.decisionLog = decisionLog;
+        this.json = json;
+        this.canonical = JsonMapper.builder().enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED).build();
+        this.defaultEntrypoint = defaultEntrypoint;
+        this.registry = registry;
+        if (decisionCacheSize > 0) {
+            this.cache = Caffeine.newBuilder()
+                    .maximumSize(decisionCacheSize)
+                    .expireAfter(Expiry.<String, Decision>creating((k, d) -> Duration.ofSeconds(d.ttlSeconds())))
+                    .recordStats()
+                    .build();
+            CaffeineCacheMetrics.monitor(registry, cache, "decision");
+        } else {
+            this.cache = null;
+        }
+        this.latency = Timer.builder("pdp_decision_duration")
+                .description("Time to produce a decision, input enrichment included")
+                .publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
+    public String defaultEntrypoint() {
+        return defaultEntrypoint;
+    }
+
+    /**
+     * Decides at {@code entrypoint} (null for the default).
+     *
+     * @param keepCallerTime keep an {@code input.time} the caller sent (what-if replay) instead of now
+     * @throws PolicyException only for an entrypoint the active bundle does not have (a caller error)
+     * @throws CertificateParseException when the presented chain does not parse (a caller error)
+     */
+    public Decision decide(@Nullable String entrypoint, ObjectNode input, @Nullable PresentedCertificate cert,
+            boolean keepCallerTime) throws PolicyException, CertificateParseException {
+        long start = System.nanoTime();
+        String path = entrypoint == null || entrypoint.isEmpty() ? defaultEntrypoint : entrypoint;
+        String id = newDecisionId();
+        LoadedPolicy policy = engine.active();
+        if (policy == null) {
+            Decision d = Decision.failure(id, "", 503, "NO_POLICY", "no policy bundle is active yet");
+            finish(d, path, input, null, "no bundle", start, false);
+            return d;
+        }
+        enricher.enrich(input, cert, policy.timezones(), keepCallerTime);
+        String key = cache == null ? null : cacheKey(policy.revision(), path, input);
+        if (key != null) {
+            Decision hit = cache.getIfPresent(key);
+            if (hit != null) {
+                Decision d = hit.withDecisionId(id);
+                finish(d, path, input, DecisionMapper.toJson(d, json), null, start, true);
+                return d;
+            }
+        }
+        Decision d;
+        JsonNode result = null;
+        String error = null;
+        try {
+            Optional<JsonNode> value = evaluate(policy, path, input);
+            if (value.isEmpty()) {
+                error = "the entrypoint is undefined for this input";
+                d = Decision.failure(id, policy.revision(), 500, "POLICY_ERROR",
+                        "policy error: " + path + " is undefined for this input");
+            } else {
+                result = value.get();
+                d = DecisionMapper.toDecision(result, id, policy.revision());
+            }
+        } catch (PolicyException e) {
+            if (e.kind() == PolicyException.Kind.UNKNOWN_ENTRYPOINT) {
+                throw e;
+            }
+            error = e.kind() + ": " + e.getMessage();
+            d = failureFor(e, id, policy.revision());
+        } catch (DecisionMapper.MalformedDecisionException e) {
+            error = "malformed decision: " + e.getMessage();
+            d = Decision.failure(id, policy.revision(), 500, "POLICY_ERROR", "policy error: " + error);
+        }
+        if (error != null) {
+            log.error("decision {} at {} (bundle {}) denied on error: {}", id, path, policy.revision(), error);
+        } else if (key != null && d.ttlSeconds() > 0 && d.effect() != Effect.CHALLENGE) {
+            cache.put(key, d);
+        }
+        finish(d, path, input, result, error, start, false);
+        return d;
+    }
+
+    /**
+     * OPA REST semantics: the raw value of {@code path} for {@code input}, empty when undefined.
+     * {@code input.time} is set by the PDP when the input is an object.
+     */
+    public RawEvaluation evaluateRaw(String path, JsonNode input) throws PolicyException {
+        long start = System.nanoTime();
+        String id = newDecisionId();
+        LoadedPolicy policy = engine.require();
+        if (input instanceof ObjectNode obj) {
+            try {
+                enricher.enrich(obj, null, policy.timezones(), false);
+            } catch (CertificateParseException e) {
+                throw new IllegalStateException("no certificate was given", e);
+            }
+        }
+        try {
+            Optional<JsonNode> value = evaluate(policy, path, input);
+            record(id, path, policy.revision(), input, value.orElse(null), null, start, false);
+            return new RawEvaluation(id, policy.revision(), value);
+        } catch (PolicyException e) {
+            if (e.kind() != PolicyException.Kind.UNKNOWN_ENTRYPOINT) {
+                log.error("decision {} at {} (bundle {}) failed: {}", id, path, policy.revision(), e.getMessage());
+                record(id, path, policy.revision(), input, null, e.getMessage(), start, false);
+                registry.counter("pdp_policy_errors_total", "kind", e.kind().name()).increment();
+            }
+            throw e;
+        }
+    }
+
+    /** The raw value of an entrypoint, with the decision id it was logged under. */
+    public record RawEvaluation(String decisionId, String revision, Optional<JsonNode> result) {}
+
+    /** The wire JSON of a decision. */
+    public ObjectNode toJson(Decision d) {
+        return DecisionMapper.toJson(d, json);
+    }
+
+    private Optional<JsonNode> evaluate(LoadedPolicy policy, String path, JsonNode input) throws PolicyException {
+        String resultSet;
+        try {
+            resultSet = policy.evaluate(path, json.writeValueAsString(input));
+        } catch (JsonProcessingException e) {
+            throw new PolicyException(PolicyException.Kind.EVALUATION_ERROR, "cannot serialize input", e);
+        }
+        try {
+            JsonNode set = json.readTree(resultSet);
+            if (!set.isArray()) {
+                throw new PolicyException(PolicyException.Kind.EVALUATION_ERROR,
+                        "the policy returned a result set that is not an array");
+            }
+            if (set.isEmpty()) {
+                return Optional.empty();
+            }
+            JsonNode value = set.get(0).get("result");
+            return Optional.ofNullable(value);
+        } catch (JsonProcessingException e) {
+            throw new PolicyException(PolicyException.Kind.EVALUATION_ERROR,
+                    "the policy returned unparseable JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static Decision failureFor(PolicyException e, String id, String revision) {
+        return switch (e.kind()) {
+            case BUSY -> Decision.failure(id, revision, 503, "PDP_BUSY", "the PDP is overloaded: " + e.getMessage());
+            case NO_BUNDLE -> Decision.failure(id, revision, 503, "NO_POLICY", e.getMessage());
+            default -> Decision.failure(id, revision, 500, "POLICY_ERROR", "policy error: " + e.getMessage());
+        };
+    }
+
+    private void finish(Decision d, String path, JsonNode input, @Nullable JsonNode result, @Nullable String error,
+            long start, boolean cached) {
+        long nanos = record(d.decisionId(), path, d.revision(), input, result, error, start, cached);
+        Counter.builder("pdp_decisions_total")
+                .tag("effect", d.effect().wireName())
+                .tag("entrypoint", path)
+                .register(registry)
+                .increment();
+        latency.record(nanos, TimeUnit.NANOSECONDS);
+        if (error != null) {
+            registry.counter("pdp_policy_errors_total", "kind", d.reasons().get(0).code()).increment();
+        }
+    }
+
+    private long record(String id, String path, String revision, JsonNode input, @Nullable JsonNode result,
+            @Nullable String error, long start, boolean cached) {
+        long nanos = System.nanoTime() - start;
+        decisionLog.record(id, path, revision, input, result, error, nanos, cached);
+        return nanos;
+    }
+
+    private String cacheKey(String revision, String path, ObjectNode input) {
+        JsonNode time = input.remove("time");
+        try {
+            return revision + '\u0000' + path + '\u0000' + canonical.writeValueAsString(input);
+        } catch (JsonProcessingException e) {
+            return null;
+        } finally {
+            if (time != null) {
+                input.set("time", time);
+            }
+        }
+    }
+
+    private static String newDecisionId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(hi, lo).toString();
+    }
+}

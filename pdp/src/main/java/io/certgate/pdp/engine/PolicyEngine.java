@@ -1,0 +1,92 @@
+package io.certgate.pdp.engine;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.certgate.pdp.bundle.Bundle;
+import io.certgate.pdp.bundle.BundleException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import com.linecorp.armeria.common.annotation.Nullable;
+
+/**
+ * Evaluates policies of the active bundle. Activation validates a bundle completely (instantiate
+ * every evaluator, evaluate the required entrypoints once) before swapping it in atomically; a
+ * bundle that fails any step is rejected and the previous one keeps serving.
+ */
+public final class PolicyEngine implements AutoCloseable {
+    private final EngineOptions options;
+    private final ObjectMapper json;
+    private final List<String> requiredEntrypoints;
+    private final Watchdog watchdog;
+    private final AtomicReference<LoadedPolicy> active = new AtomicReference<>();
+
+    /**
+     * @param requiredEntrypoints entrypoints a bundle must contain and evaluate without error on
+     *     an empty input to be activated
+     */
+    public PolicyEngine(EngineOptions options, ObjectMapper json, List<String> requiredEntrypoints) {
+        this.options = options;
+        this.json = json;
+        this.requiredEntrypoints = List.copyOf(requiredEntrypoints);
+        long tick = Math.max(1, Math.min(10, options.evaluationTimeout().toMillis() / 4));
+        this.watchdog = new Watchdog(tick);
+    }
+
+    /** Validates and activates {@code bundle}; on failure the active bundle is unchanged. */
+    public LoadedPolicy activate(Bundle bundle) throws BundleException {
+        LoadedPolicy candidate;
+        try {
+            candidate = new LoadedPolicy(bundle, options, watchdog, json);
+        } catch (RuntimeException | LinkageError e) {
+            throw new BundleException(bundle.source() + ": the wasm module cannot be instantiated: "
+                    + e.getMessage(), e);
+        }
+        for (String entrypoint : requiredEntrypoints) {
+            if (!candidate.entrypoints().contains(entrypoint)) {
+                candidate.close();
+                throw new BundleException(bundle.source() + ": required entrypoint '" + entrypoint
+                        + "' is not compiled into the bundle (it has " + candidate.entrypoints()
+                        + "); annotate the rule with '# METADATA' / '# entrypoint: true'");
+            }
+            try {
+                candidate.evaluate(entrypoint, "{}");
+            } catch (PolicyException e) {
+                candidate.close();
+                throw new BundleException(bundle.source() + ": smoke evaluation of '" + entrypoint
+                        + "' failed: " + e.getMessage(), e);
+            }
+        }
+        LoadedPolicy previous = active.getAndSet(candidate);
+        if (previous != null) {
+            previous.close();
+        }
+        return candidate;
+    }
+
+    /** The active bundle, or {@code null} before the first activation. */
+    @Nullable
+    public LoadedPolicy active() {
+        return active.get();
+    }
+
+    /** The active bundle; fails with NO_BUNDLE before the first activation. */
+    public LoadedPolicy require() throws PolicyException {
+        LoadedPolicy p = active.get();
+        if (p == null) {
+            throw new PolicyException(PolicyException.Kind.NO_BUNDLE, "no policy bundle is active yet");
+        }
+        return p;
+    }
+
+    public EngineOptions options() {
+        return options;
+    }
+
+    @Override
+    public void close() {
+        LoadedPolicy p = active.getAndSet(null);
+        if (p != null) {
+            p.close();
+        }
+        watchdog.close();
+    }
+}

@@ -1,0 +1,43 @@
+package io.certgate.pdp.input;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.annotation.Nullable;
+import io.certgate.pdp.cert.CertificateIdentities;
+import io.certgate.pdp.cert.CertificateIdentity;
+import io.certgate.pdp.cert.CertificateParseException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Set;
+
+/**
+ * Completes a decision input with the facts the PDP owns: the time of the decision and the parsed
+ * client certificate. Everything else comes from the caller as SPEC.md's input shape.
+ */
+public final class InputEnricher {
+    private final TimeFacts time;
+    private final CertificateIdentities certificates;
+
+    public InputEnricher(TimeFacts time, CertificateIdentities certificates) {
+        this.time = time;
+        this.certificates = certificates;
+    }
+
+    /**
+     * Adds {@code time} (replacing any the caller sent unless {@code keepCallerTime}) and, when a
+     * chain is given, {@code certificate}. Mutates and returns {@code input}.
+     *
+     * @throws CertificateParseException if the chain does not parse
+     */
+    public ObjectNode enrich(ObjectNode input, @Nullable PresentedCertificate cert, Set<ZoneId> zones,
+            boolean keepCallerTime) throws CertificateParseException {
+        Instant now = time.now();
+        if (cert != null) {
+            CertificateIdentity id = certificates.identify(cert.chainDer());
+            input.set("certificate", id.toInput(cert.verified(), cert.verifyCode(), cert.verifyError(), now));
+        }
+        if (!keepCallerTime || !input.has("time")) {
+            input.set("time", time.at(now, zones));
+        }
+        return input;
+    }
+}

@@ -1,0 +1,260 @@
+package io.certgate.pdp.opa;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pinned OPA compiler, found as {@code $OPA_BIN}, else {@code opa} on {@code PATH}, else the
+ * project-local tools folder, else installed there with {@code go install}.
+ *
+ * <p>Every call runs the binary as a child process with a timeout and fails with the tool's own
+ * output, so a policy error reads the same as on the command line.
+ */
+public final class OpaToolchain {
+    private static final Logger log = LoggerFactory.getLogger(OpaToolchain.class);
+    private static final long TIMEOUT_SECONDS = 300;
+
+    /** The OPA version this build is pinned to. */
+    public static final String PINNED_VERSION = readPinnedVersion();
+
+    private final Path binary;
+
+    private OpaToolchain(Path binary) {
+        this.binary = binary;
+    }
+
+    /** Uses exactly this binary. */
+    public static OpaToolchain of(Path binary) {
+        return new OpaToolchain(binary);
+    }
+
+    /**
+     * Finds or installs opa. {@code toolsDir} is where a pinned copy lives or will be installed
+     * ({@code <toolsDir>/opa-v<version>/opa}).
+     */
+    public static OpaToolchain locate(Path toolsDir) {
+        return locate(toolsDir, System.getenv());
+    }
+
+    static OpaToolchain locate(Path toolsDir, Map<String, String> env) {
+        String fromEnv = env.get("OPA_BIN");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            Path p = Path.of(fromEnv);
+            if (!Files.isExecutable(p)) {
+                throw new OpaToolchainException(
+                        "OPA_BIN is set to '" + fromEnv + "' but that is not an executable file;"
+                                + " point it at the opa " + PINNED_VERSION + " binary or unset it");
+            }
+            return new OpaToolchain(p);
+        }
+        Path onPath = findOnPath("opa", env.get("PATH"));
+        if (onPath != null) {
+            return new OpaToolchain(onPath);
+        }
+        Path pinned = pinnedLocation(toolsDir);
+        if (Files.isExecutable(pinned)) {
+            return new OpaToolchain(pinned);
+        }
+        Path go = findOnPath("go", env.get("PATH"));
+        if (go == null) {
+            throw new OpaToolchainException(
+                    "The OPA compiler was not found and cannot be installed: no 'opa' on PATH,"
+                            + " no OPA_BIN, and no Go toolchain. Either install Go (then the build"
+                            + " runs 'go install github.com/open-policy-agent/opa@v" + PINNED_VERSION
+                            + "' into " + toolsDir + "), or download opa " + PINNED_VERSION
+                            + " and set OPA_BIN to its path.");
+        }
+        install(go, pinned.getParent());
+        return new OpaToolchain(pinned);
+    }
+
+    /**
+     * The tools folder for a running PDP: {@code $CERTGATE_TOOLS_DIR}, else the project's git-ignored
+     * {@code .tools} in the working directory or a parent, else {@code ~/.cache/certgate/tools}.
+     */
+    public static Path defaultToolsDir() {
+        String env = System.getenv("CERTGATE_TOOLS_DIR");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isDirectory(dir.resolve(".tools"))) {
+                return dir.resolve(".tools");
+            }
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "certgate", "tools");
+    }
+
+    /** Where the pinned copy lives inside a tools folder. */
+    public static Path pinnedLocation(Path toolsDir) {
+        return toolsDir.resolve("opa-v" + PINNED_VERSION).resolve("opa");
+    }
+
+    private static void install(Path go, Path binDir) {
+        log.info("Installing opa v{} into {} with go install (one-time, takes a minute or two)",
+                PINNED_VERSION, binDir);
+        try {
+            Files.createDirectories(binDir);
+            ProcessBuilder pb = new ProcessBuilder(
+                    go.toString(), "install", "github.com/open-policy-agent/opa@v" + PINNED_VERSION);
+            pb.environment().put("GOBIN", binDir.toAbsolutePath().toString());
+            pb.environment().putIfAbsent("CGO_ENABLED", "0");
+            Result r = run(pb, 900);
+            if (r.exitCode() != 0) {
+                throw new OpaToolchainException("go install of opa v" + PINNED_VERSION
+                        + " failed (exit " + r.exitCode() + "):\n" + r.output());
+            }
+        } catch (IOException e) {
+            throw new OpaToolchainException("cannot create " + binDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path binary() {
+        return binary;
+    }
+
+    /** The version the binary reports, e.g. {@code 1.12.1}. */
+    public String version() {
+        Result r = exec(List.of("version"), null);
+        for (String line : r.output().split("\n")) {
+            if (line.startsWith("Version:")) {
+                return line.substring("Version:".length()).trim();
+            }
+        }
+        throw new OpaToolchainException("cannot read the version of " + binary + ":\n" + r.output());
+    }
+
+    /** Fails unless every file is {@code opa fmt} clean and {@code opa check --strict} passes. */
+    public void check(Path policiesDir) {
+        Result fmt = exec(List.of("fmt", "--list", policiesDir.toString()), null);
+        if (fmt.exitCode() != 0 || !fmt.output().isBlank()) {
+            throw new OpaToolchainException("opa fmt: these files are not formatted (run '"
+                    + binary + " fmt -w " + policiesDir + "'):\n" + fmt.output());
+        }
+        requireSuccess("opa check --strict", exec(List.of("check", "--strict", policiesDir.toString()), null));
+    }
+
+    /** Runs {@code opa test} and returns its report; throws when a test fails. */
+    public String test(Path policiesDir) {
+        Result r = exec(List.of("test", policiesDir.toString()), null);
+        requireSuccess("opa test", r);
+        return r.output();
+    }
+
+    /**
+     * Compiles a directory of {@code .rego} and {@code data.json} into a WASM bundle. Entrypoints are
+     * the rules annotated {@code entrypoint: true} plus {@code extraEntrypoints}.
+     */
+    public void buildWasmBundle(Path policiesDir, Path output, String revision, List<String> extraEntrypoints) {
+        List<String> args = new ArrayList<>(List.of(
+                "build", "-t", "wasm", "-b", policiesDir.toString(), "-o", output.toString(),
+                "--revision", revision, "--ignore", "*_test.rego", "--ignore", "testdata",
+                "--ignore", "README.md"));
+        for (String e : extraEntrypoints) {
+            args.add("-e");
+            args.add(e);
+        }
+        try {
+            Files.createDirectories(output.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        requireSuccess("opa build", exec(args, null));
+    }
+
+    /** {@code opa eval} of one query with the given input; returns opa's JSON output. */
+    public String eval(Path policiesDir, String query, String inputJson) {
+        List<String> args = List.of("eval", "--format", "json", "-d", policiesDir.toString(),
+                "--ignore", "*_test.rego", "--stdin-input", query);
+        Result r = exec(args, inputJson);
+        requireSuccess("opa eval", r);
+        return r.output();
+    }
+
+    private void requireSuccess(String what, Result r) {
+        if (r.exitCode() != 0) {
+            throw new OpaToolchainException(what + " failed (exit " + r.exitCode() + "):\n" + r.output());
+        }
+    }
+
+    private Result exec(List<String> args, String stdin) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binary.toString());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        try {
+            return run(pb, TIMEOUT_SECONDS, stdin);
+        } catch (IOException e) {
+            throw new OpaToolchainException("cannot run " + binary + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Result run(ProcessBuilder pb, long timeoutSeconds) throws IOException {
+        return run(pb, timeoutSeconds, null);
+    }
+
+    private static Result run(ProcessBuilder pb, long timeoutSeconds, String stdin) throws IOException {
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        byte[] out;
+        try (InputStream in = p.getInputStream()) {
+            out = in.readAllBytes();
+        }
+        try {
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new OpaToolchainException(pb.command() + " did not finish within " + timeoutSeconds + " s");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new OpaToolchainException("interrupted while running " + pb.command(), e);
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    private static Path findOnPath(String name, String pathVar) {
+        if (pathVar == null) {
+            return null;
+        }
+        for (String dir : pathVar.split(java.io.File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p) && !Files.isDirectory(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static String readPinnedVersion() {
+        Properties props = new Properties();
+        try (InputStream in = OpaToolchain.class.getResourceAsStream("/certgate-build.properties")) {
+            if (in != null) {
+                props.load(in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return props.getProperty("opa.version", "1.12.1");
+    }
+
+    private record Result(int exitCode, String output) {}
+}

@@ -1,0 +1,61 @@
+package io.certgate.pdp.server;
+
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.docs.DocService;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import com.linecorp.armeria.server.logging.LoggingService;
+import com.linecorp.armeria.server.metric.MetricCollectingService;
+import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
+import io.certgate.pdp.Pdp;
+import io.certgate.pdp.api.grpc.DecisionGrpcService;
+import io.certgate.pdp.api.rest.OpaDataService;
+import io.certgate.pdp.api.rest.StatusService;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+
+/** The PDP's one Armeria port: gRPC, OPA REST, status, health, metrics and docs. */
+public final class PdpServer implements AutoCloseable {
+    private final Server server;
+
+    public PdpServer(Pdp pdp, PrometheusMeterRegistry registry) {
+        GrpcService grpc = GrpcService.builder()
+                .addService(new DecisionGrpcService(pdp.decisions()))
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .useBlockingTaskExecutor(true)
+                .enableUnframedRequests(true)
+                .maxRequestMessageLength(pdp.config().maxRequestBytes())
+                .build();
+        StatusService status = new StatusService(pdp.bundles(), pdp.json());
+        this.server = Server.builder()
+                .http(pdp.config().port())
+                .meterRegistry(registry)
+                .maxRequestLength(pdp.config().maxRequestBytes())
+                .requestTimeout(Duration.ofSeconds(10))
+                .service(grpc)
+                .serviceUnder(OpaDataService.PREFIX, new OpaDataService(pdp.decisions(), pdp.json()))
+                .service("/v1/status", status.status())
+                .service("/health", status.health())
+                .service("/metrics", PrometheusExpositionService.of(registry.getPrometheusRegistry()))
+                .serviceUnder("/docs", DocService.builder().build())
+                .decorator(MetricCollectingService.newDecorator(
+                        com.linecorp.armeria.common.metric.MeterIdPrefixFunction.ofDefault("pdp.http")))
+                .decorator(LoggingService.newDecorator())
+                .build();
+    }
+
+    public PdpServer start() {
+        server.start().join();
+        return this;
+    }
+
+    /** The bound port (useful when configured as 0). */
+    public int port() {
+        return server.activeLocalPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop().join();
+    }
+}
