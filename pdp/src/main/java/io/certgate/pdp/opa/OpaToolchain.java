@@ -176,7 +176,7 @@ public final class OpaToolchain {
     /** {@code opa eval} of one query with the given input; returns opa's JSON output. */
     public String eval(Path policiesDir, String query, String inputJson) {
         List<String> args = List.of("eval", "--format", "json", "-d", policiesDir.toString(),
-                "--ignore", "*_test.rego", "--stdin-input", query);
+                "--ignore", "*_test.rego", "--ignore", "testdata", "--stdin-input", query);
         Result r = exec(args, inputJson);
         requireSuccess("opa eval", r);
         return r.output();

@@ -1,0 +1,79 @@
+package io.certgate.bench;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import com.linecorp.armeria.client.grpc.GrpcClients;
+import io.certgate.pdp.Pdp;
+import io.certgate.pdp.api.grpc.v1.DecideRequest;
+import io.certgate.pdp.api.grpc.v1.DecideResponse;
+import io.certgate.pdp.api.grpc.v1.DecisionServiceGrpc.DecisionServiceBlockingStub;
+import io.certgate.pdp.config.PdpConfig;
+import io.certgate.pdp.server.PdpServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/** A gRPC {@code Decide} round trip over loopback HTTP/2 to a PDP serving the reference policy. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 5)
+@Measurement(iterations = 5, time = 5)
+@Fork(1)
+public class GrpcRoundTripBenchmark {
+    @Param("../policies/testdata/allow.json")
+    public String inputFile;
+
+    private Pdp pdp;
+    private PdpServer server;
+    private DecisionServiceBlockingStub stub;
+    private DecideRequest request;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        PdpConfig d = PdpConfig.defaults();
+        PdpConfig cfg = new PdpConfig(0, d.maxRequestBytes(), null, null, d.pollInterval(), d.entrypoint(),
+                d.extraEntrypoints(), d.engine(), d.timezone(), d.certificateCacheSize(), 0, false,
+                d.maskedInputPaths());
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        pdp = Pdp.start(cfg, registry, Clock.systemUTC());
+        server = new PdpServer(pdp, registry).start();
+        stub = GrpcClients.newClient("http://127.0.0.1:" + server.port(), DecisionServiceBlockingStub.class);
+        Struct.Builder input = Struct.newBuilder();
+        JsonFormat.parser().merge(Files.readString(Path.of(inputFile)), input);
+        input.removeFields("time"); // the server sets time itself
+        request = DecideRequest.newBuilder().setInput(input).build();
+        DecideResponse check = stub.decide(request);
+        if (check.getReasonsCount() > 0 && !"allow".equals(check.getEffect())) {
+            // Time windows make the server's "now" matter: report, do not fail, so the figure still shows.
+            System.err.println("note: gRPC benchmark decision is " + check.getEffect() + " " + check.getReasonsList());
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        server.close();
+        pdp.close();
+    }
+
+    @Benchmark
+    public DecideResponse decide() {
+        return stub.decide(request);
+    }
+}

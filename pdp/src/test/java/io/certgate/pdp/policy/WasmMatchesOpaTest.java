@@ -1,0 +1,71 @@
+package io.certgate.pdp.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.certgate.pdp.bundle.BundleReader;
+import io.certgate.pdp.engine.EngineOptions;
+import io.certgate.pdp.engine.LoadedPolicy;
+import io.certgate.pdp.engine.PolicyEngine;
+import io.certgate.pdp.support.TestBundles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Differential test: for generated inputs, the PDP's wasm evaluation of the reference policy equals
+ * {@code opa eval} of the same Rego and data with the pinned opa (OPA is the oracle).
+ */
+class WasmMatchesOpaTest {
+    private static final int INPUTS = 400;
+    private static final String ENTRYPOINT = "mtls/authz/decision";
+    private final ObjectMapper json = new ObjectMapper();
+
+    static List<ObjectNode> sampleInputs(ObjectMapper json) throws Exception {
+        Path dir = TestBundles.referencePolicies().getParent().resolve("testdata/inputs");
+        List<ObjectNode> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                out.add((ObjectNode) json.readTree(Files.readString(p)));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void wasmDecisionsEqualOpaEval() throws Exception {
+        Path policies = TestBundles.referencePolicies();
+        List<ObjectNode> inputs = new InputGenerator(20261123L, sampleInputs(json)).generate(INPUTS);
+
+        ArrayNode batch = json.createArrayNode();
+        inputs.forEach(batch::add);
+        String query = "x := [d | some i in input; d := data.mtls.authz.decision with input as input[i]]";
+        JsonNode opaOut = json.readTree(TestBundles.opa().eval(policies, query, json.writeValueAsString(batch)));
+        JsonNode expected = opaOut.at("/result/0/bindings/x");
+        assertThat(expected.size()).as("opa eval answered every input").isEqualTo(INPUTS);
+
+        var bundle = new BundleReader(json).read(TestBundles.compile(policies, "diff"), "reference");
+        Map<String, Integer> effects = new TreeMap<>();
+        try (PolicyEngine engine = new PolicyEngine(EngineOptions.defaults(), json, List.of(ENTRYPOINT))) {
+            LoadedPolicy policy = engine.activate(bundle);
+            for (int i = 0; i < INPUTS; i++) {
+                JsonNode actual = json.readTree(policy.evaluate(ENTRYPOINT, json.writeValueAsString(inputs.get(i))))
+                        .at("/0/result");
+                assertThat(actual).as("input #%d: %s", i, inputs.get(i)).isEqualTo(expected.get(i));
+                effects.merge(actual.path("effect").asText() + "/" + actual.path("status").asText(), 1, Integer::sum);
+            }
+        }
+        // The generator must reach every effect, or the comparison proves little.
+        assertThat(effects.keySet()).anyMatch(k -> k.startsWith("allow/"))
+                .anyMatch(k -> k.startsWith("deny/401")).anyMatch(k -> k.startsWith("deny/403"))
+                .anyMatch(k -> k.startsWith("challenge/"));
+    }
+}
