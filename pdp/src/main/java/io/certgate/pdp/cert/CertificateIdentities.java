@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.io.ByteArrayInputStream;
+import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
@@ -15,6 +16,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
@@ -78,7 +80,9 @@ public final class CertificateIdentities {
         }
         String key = String.join(",", chainSha256);
         CertificateIdentity cached = cache.getIfPresent(key);
-        if (cached != null) {
+        // The cache expires entries by its own ticker; this check holds the notAfter promise against the
+        // injected clock too (a test or "what if" clock that moves independently of System.nanoTime).
+        if (cached != null && clock.instant().isBefore(cached.notAfter())) {
             return cached;
         }
         X509Certificate leaf = parse(chainDer.get(0), 0);
@@ -97,6 +101,11 @@ public final class CertificateIdentities {
             X509Certificate cert = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der));
             if (cert == null) {
                 throw new CertificateParseException("certificate #" + index + " of the chain is empty");
+            }
+            if (!Arrays.equals(cert.getEncoded(), der)) {
+                // trailing bytes, PEM or BER: the fingerprints would not be the certificate's
+                throw new CertificateParseException("certificate #" + index
+                        + " of the chain is not exactly one DER X.509 certificate (trailing or non-DER bytes)");
             }
             return cert;
         } catch (CertificateException | RuntimeException e) {
@@ -145,10 +154,19 @@ public final class CertificateIdentities {
                 cns.isEmpty() ? null : cns.get(0),
                 values(subject, BCStyle.OU),
                 os.isEmpty() ? null : os.get(0),
-                cert.getSerialNumber().toString(16),
+                serialHex(cert.getSerialNumber()),
                 cert.getNotBefore().toInstant(),
                 cert.getNotAfter().toInstant(),
                 dns, uris, emails, ips, spiffe, chainSha256);
+    }
+
+    /** Lowercase hex with an even number of digits, as {@code openssl x509 -serial} and nginx print it. */
+    static String serialHex(BigInteger serial) {
+        String hex = serial.abs().toString(16);
+        if (hex.length() % 2 != 0) {
+            hex = "0" + hex;
+        }
+        return serial.signum() < 0 ? "-" + hex : hex;
     }
 
     private static List<String> values(X500Name name, ASN1ObjectIdentifier type) {

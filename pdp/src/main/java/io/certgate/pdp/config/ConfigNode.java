@@ -67,7 +67,8 @@ public final class ConfigNode {
         if (v.isMissingNode() || v.isNull()) {
             return fallback;
         }
-        if (!v.canConvertToExactIntegral() || v.asLong() < min || v.asLong() > max) {
+        // canConvertToLong: asLong() of a larger integer would wrap around into the range
+        if (!v.canConvertToExactIntegral() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
             error(key, "must be an integer in [" + min + ", " + max + "], got " + v);
             return fallback;
         }

@@ -1,5 +1,7 @@
 package io.certgate.pdp.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * {@code pdp.yaml}. Every key is optional; the defaults serve the embedded reference policy on 8181.
@@ -60,10 +63,22 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
         List<String> errors = new ArrayList<>();
         JsonNode tree;
         try {
-            tree = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+            // duplicate keys are invalid YAML and would otherwise silently override each other
+            // (not YAMLFactory.builder(): its parsers read empty values as "" instead of null)
+            YAMLFactory factory = new YAMLFactory();
+            factory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            tree = new ObjectMapper(factory).readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(name, List.of("line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ": not valid YAML: " + e.getOriginalMessage()));
+            JsonLocation at = e.getLocation();
+            int line = at == null ? -1 : at.getLineNr();
+            int column = at == null ? -1 : at.getColumnNr();
+            // Jackson reports where its last token was; SnakeYAML knows where the problem is.
+            if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) {
+                line = m.getProblemMark().getLine() + 1;
+                column = m.getProblemMark().getColumn() + 1;
+            }
+            throw new ConfigException(name, List.of((line > 0 ? "line " + line + ", column " + column + ": " : "")
+                    + "not valid YAML: " + e.getOriginalMessage()));
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             return defaults();

@@ -1,0 +1,271 @@
+package io.certgate.pdp.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.certgate.pdp.engine.EngineOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PdpConfigTest {
+
+    @Test
+    void defaults() {
+        PdpConfig d = PdpConfig.defaults();
+        assertThat(d.port()).isEqualTo(8181).isEqualTo(PdpConfig.DEFAULT_PORT);
+        assertThat(d.maxRequestBytes()).isEqualTo(1024 * 1024);
+        assertThat(d.bundle()).isNull();
+        assertThat(d.policies()).isNull();
+        assertThat(d.pollInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(d.entrypoint()).isEqualTo("mtls/authz/decision").isEqualTo(PdpConfig.DEFAULT_ENTRYPOINT);
+        assertThat(d.extraEntrypoints()).isEmpty();
+        assertThat(d.engine()).isEqualTo(EngineOptions.defaults());
+        assertThat(d.timezone()).isEqualTo(ZoneId.of("UTC"));
+        assertThat(d.certificateCacheSize()).isEqualTo(10_000);
+        assertThat(d.decisionCacheSize()).isEqualTo(10_000);
+        assertThat(d.decisionLog()).isTrue();
+        assertThat(d.maskedInputPaths()).containsExactly("request.headers.authorization", "request.headers.cookie");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "# only a comment", "{}", "---", "---\n...\n", "server: {}", "server:\n  port: null",
+            "server:", "server:\n  # port: 1\npolicy:\n  # bundle: x\n", "server: ~"})
+    void emptyDocumentsAndSectionsGiveTheDefaults(String yaml) throws Exception {
+        assertThat(PdpConfig.parse(yaml, "pdp.yaml")).isEqualTo(PdpConfig.defaults());
+    }
+
+    @Test
+    void fullValidYaml() throws Exception {
+        PdpConfig c = PdpConfig.parse("""
+                server:
+                  port: 9191
+                  max_request_bytes: 2048
+                policy:
+                  bundle: https://bundles.example.com/certgate.tar.gz
+                  poll_interval_seconds: 30
+                  entrypoint: custom/decision
+                  entrypoints: [authzen/decision, extra/one]
+                engine:
+                  pool_size: 4
+                  acquire_timeout_ms: 0
+                  evaluation_timeout_ms: 250
+                  max_memory_mb: 128
+                time:
+                  timezone: Europe/Berlin
+                caches:
+                  certificate_identities: 0
+                  decisions: 500
+                decision_log:
+                  enabled: false
+                  mask: [request.headers.x-api-key]
+                """, "pdp.yaml");
+        assertThat(c.port()).isEqualTo(9191);
+        assertThat(c.maxRequestBytes()).isEqualTo(2048);
+        assertThat(c.bundle()).isEqualTo("https://bundles.example.com/certgate.tar.gz");
+        assertThat(c.policies()).isNull();
+        assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.entrypoint()).isEqualTo("custom/decision");
+        assertThat(c.extraEntrypoints()).containsExactly("authzen/decision", "extra/one");
+        assertThat(c.engine()).isEqualTo(new EngineOptions(4, Duration.ZERO, Duration.ofMillis(250), 128 * 16));
+        assertThat(c.timezone()).isEqualTo(ZoneId.of("Europe/Berlin"));
+        assertThat(c.certificateCacheSize()).isZero();
+        assertThat(c.decisionCacheSize()).isEqualTo(500);
+        assertThat(c.decisionLog()).isFalse();
+        assertThat(c.maskedInputPaths()).containsExactly("request.headers.x-api-key");
+    }
+
+    @Test
+    void policiesDirectoryAndJson() throws Exception {
+        PdpConfig c = PdpConfig.parse("{\"policy\": {\"policies\": \"policies/\"}, \"server\": {\"port\": 0}}", "pdp.json");
+        assertThat(c.policies()).isEqualTo(Path.of("policies/"));
+        assertThat(c.bundle()).isNull();
+        assertThat(c.port()).isZero();
+    }
+
+    @Test
+    void boundaryValuesAreAccepted() throws Exception {
+        PdpConfig c = PdpConfig.parse("""
+                server: {port: 65535, max_request_bytes: 1024}
+                policy: {poll_interval_seconds: 86400}
+                engine: {pool_size: 256, acquire_timeout_ms: 60000, evaluation_timeout_ms: 1, max_memory_mb: 4096}
+                caches: {certificate_identities: 10000000, decisions: 0}
+                """, "pdp.yaml");
+        assertThat(c.port()).isEqualTo(65535);
+        assertThat(c.engine().maxMemoryPages()).isEqualTo(65536);
+        assertThat(c.engine().evaluationTimeout()).isEqualTo(Duration.ofMillis(1));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            // wrong types
+            "'server: {port: eighty}'                     | server.port: must be an integer",
+            "'server: {port: \"8181\"}'                   | server.port: must be an integer",
+            "'server: {port: true}'                       | server.port: must be an integer",
+            "'server: {port: 1.5}'                        | server.port: must be an integer",
+            "'server: {port: [1]}'                        | server.port: must be an integer",
+            "'server: 8181'                               | server: must be a mapping, got number",
+            "'server: [port]'                             | server: must be a mapping, got array",
+            "'policy: {entrypoint: [a, b]}'               | policy.entrypoint: must be a string, got array",
+            "'policy: {bundle: {url: x}}'                 | policy.bundle: must be a string, got object",
+            "'policy: {policies: true}'                   | policy.policies: must be a string, got boolean",
+            "'policy: {entrypoints: authzen/decision}'    | policy.entrypoints: must be a list of strings",
+            "'policy: {entrypoints: [ok, 7]}'             | policy.entrypoints[1]: must be a string",
+            "'decision_log: {enabled: maybe}'             | decision_log.enabled: must be true or false",
+            "'decision_log: {enabled: 1}'                 | decision_log.enabled: must be true or false",
+            "'decision_log: {mask: {a: b}}'               | decision_log.mask: must be a list of strings",
+            "'time: {timezone: [UTC]}'                    | time.timezone: must be a string, got array",
+            // out of range
+            "'server: {port: 65536}'                      | server.port: must be an integer in [0, 65535], got 65536",
+            "'server: {port: -1}'                         | server.port: must be an integer in [0, 65535], got -1",
+            "'server: {port: 18446744073709559797}'       | server.port: must be an integer in [0, 65535]",
+            "'server: {port: 1e30}'                       | server.port: must be an integer in [0, 65535]",
+            "'server: {max_request_bytes: 1023}'          | server.max_request_bytes: must be an integer in [1024, 67108864]",
+            "'policy: {poll_interval_seconds: 0}'         | policy.poll_interval_seconds: must be an integer in [1, 86400]",
+            "'engine: {pool_size: 0}'                     | engine.pool_size: must be an integer in [1, 256]",
+            "'engine: {pool_size: 257}'                   | engine.pool_size: must be an integer in [1, 256]",
+            "'engine: {acquire_timeout_ms: -1}'           | engine.acquire_timeout_ms: must be an integer in [0, 60000]",
+            "'engine: {evaluation_timeout_ms: 0}'         | engine.evaluation_timeout_ms: must be an integer in [1, 60000]",
+            "'engine: {max_memory_mb: 4097}'              | engine.max_memory_mb: must be an integer in [1, 4096]",
+            "'caches: {decisions: -1}'                    | caches.decisions: must be an integer in [0, 10000000]",
+            "'caches: {certificate_identities: 10000001}' | caches.certificate_identities: must be an integer in [0, 10000000]",
+            // unknown keys
+            "'sever: {port: 1}'                           | sever: unknown key",
+            "'server: {prot: 1}'                          | server.prot: unknown key (known: max_request_bytes, port)",
+            "'policy: {bundel: x}'                        | policy.bundel: unknown key",
+            "'engine: {pool: 1}'                          | engine.pool: unknown key",
+            "'time: {tz: UTC}'                            | time.tz: unknown key",
+            "'caches: {certs: 1}'                         | caches.certs: unknown key",
+            "'decision_log: {enable: true}'               | decision_log.enable: unknown key",
+            // semantic errors
+            "'time: {timezone: Mars/Olympus_Mons}'        | time.timezone: 'Mars/Olympus_Mons' is not an IANA time zone",
+            "'time: {timezone: \"\"}'                     | time.timezone: '' is not an IANA time zone",
+            "'policy: {bundle: b.tar.gz, policies: dir/}' | policy.bundle: set either policy.bundle or policy.policies, not both",
+    })
+    void eachErrorNamesItsDottedKey(String yaml, String expected) {
+        assertThatThrownBy(() -> PdpConfig.parse(yaml, "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.errors()).hasSize(1);
+                    assertThat(e.errors().get(0)).startsWith(expected);
+                    assertThat(e.getMessage()).startsWith("pdp.yaml has 1 error(s):").contains(expected);
+                });
+    }
+
+    @Test
+    void unknownTopLevelKeyListsTheKnownOnes() {
+        assertThatThrownBy(() -> PdpConfig.parse("listen: {port: 1}", "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "listen: unknown key (known: caches, decision_log, engine, policy, server, time)"));
+    }
+
+    @Test
+    void invalidYamlReportsLineAndColumn() {
+        assertThatThrownBy(() -> PdpConfig.parse("server:\n  port: 8181\n policy: [\n", "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.errors()).hasSize(1);
+                    assertThat(e.errors().get(0)).matches("(?s)line \\d+, column \\d+: not valid YAML: .+");
+                    assertThat(e.getMessage()).startsWith("pdp.yaml has 1 error(s):");
+                });
+        assertThatThrownBy(() -> PdpConfig.parse("server: {port: 8181\n", "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e ->
+                        assertThat(e.errors().get(0)).matches("(?s)line \\d+, column \\d+: not valid YAML: .+"));
+        assertThatThrownBy(() -> PdpConfig.parse("server:\n\tport: 1\n", "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e ->
+                        assertThat(e.errors().get(0)).matches("(?s)line 2, column \\d+: not valid YAML: .+"));
+    }
+
+    @Test
+    void duplicateKeysAreInvalidYaml() {
+        assertThatThrownBy(() -> PdpConfig.parse("server:\n  port: 8181\n  port: 80\n", "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.errors()).hasSize(1);
+                    assertThat(e.errors().get(0)).matches("(?s)line 3, column \\d+: not valid YAML: .*port.*");
+                });
+    }
+
+    @Test
+    void parserLimitsAreReportedAsConfigErrors() {
+        String hugeNumber = "server: {port: " + "9".repeat(2000) + "}";
+        assertThatThrownBy(() -> PdpConfig.parse(hugeNumber, "pdp.yaml")).isInstanceOf(ConfigException.class);
+    }
+
+    @Test
+    void topLevelMustBeAMapping() {
+        for (String yaml : List.of("- a\n- b\n", "just a string", "42")) {
+            assertThatThrownBy(() -> PdpConfig.parse(yaml, "pdp.yaml"))
+                    .isInstanceOfSatisfying(ConfigException.class, e ->
+                            assertThat(e.errors()).containsExactly("the top level must be a mapping"));
+        }
+    }
+
+    @Test
+    void allErrorsAreReportedAtOnce() {
+        String yaml = """
+                server:
+                  port: 99999
+                  prot: 1
+                policy:
+                  bundle: a.tar.gz
+                  policies: dir/
+                  entrypoints: [1]
+                engine:
+                  pool_size: zero
+                time:
+                  timezone: Nowhere/Nothing
+                caches: 7
+                decision_log:
+                  enabled: "no"
+                extra: true
+                """;
+        assertThatThrownBy(() -> PdpConfig.parse(yaml, "conf/pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.errors()).hasSize(9);
+                    assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith("server.port: "))
+                            .anySatisfy(m -> assertThat(m).startsWith("server.prot: unknown key"))
+                            .anySatisfy(m -> assertThat(m).startsWith("policy.bundle: set either"))
+                            .anySatisfy(m -> assertThat(m).startsWith("policy.entrypoints[0]: "))
+                            .anySatisfy(m -> assertThat(m).startsWith("engine.pool_size: "))
+                            .anySatisfy(m -> assertThat(m).startsWith("time.timezone: "))
+                            .anySatisfy(m -> assertThat(m).startsWith("caches: must be a mapping"))
+                            .anySatisfy(m -> assertThat(m).startsWith("decision_log.enabled: "))
+                            .anySatisfy(m -> assertThat(m).startsWith("extra: unknown key"));
+                    assertThat(e.getMessage()).startsWith("conf/pdp.yaml has 9 error(s):\n  ");
+                    for (String err : e.errors()) {
+                        assertThat(e.getMessage()).contains("\n  " + err);
+                    }
+                });
+    }
+
+    @Test
+    void loadNamesTheFile(@TempDir Path dir) throws Exception {
+        Path good = dir.resolve("pdp.yaml");
+        Files.writeString(good, "server: {port: 9000}\n");
+        assertThat(PdpConfig.load(good).port()).isEqualTo(9000);
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "server: {port: -5}\n");
+        assertThatThrownBy(() -> PdpConfig.load(bad)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(bad + " has 1 error(s)");
+    }
+
+    @Test
+    void commandLineOverrides() throws Exception {
+        PdpConfig fromFile = PdpConfig.parse("policy: {policies: policies/}", "pdp.yaml");
+        PdpConfig withBundle = fromFile.withOverrides(null, "b.tar.gz", null, null);
+        assertThat(withBundle.bundle()).isEqualTo("b.tar.gz");
+        assertThat(withBundle.policies()).isNull();
+        PdpConfig withPolicies = PdpConfig.parse("policy: {bundle: b.tar.gz}", "pdp.yaml")
+                .withOverrides(1234, null, Path.of("p"), "x/y");
+        assertThat(withPolicies.bundle()).isNull();
+        assertThat(withPolicies.policies()).isEqualTo(Path.of("p"));
+        assertThat(withPolicies.port()).isEqualTo(1234);
+        assertThat(withPolicies.entrypoint()).isEqualTo("x/y");
+        assertThat(fromFile.withOverrides(null, null, null, null)).isEqualTo(fromFile);
+    }
+}
