@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 INPUT=testdata/inputs/allow.json
-[ -f "$INPUT" ] || INPUT=policies/testdata/allow.json
 OUT=benchmarks/target/results
 mkdir -p "$OUT"
 
@@ -21,7 +20,7 @@ fi
 java -jar benchmarks/target/benchmarks.jar "${JMH_ARGS[@]}" 'io.certgate.bench.*' | tee "$OUT/jmh.txt"
 
 OPA=$(bash benchmarks/opa-path.sh)
-"$OPA" bench --format json --count 3 --ignore testdata --ignore '*_test.rego' \
+"$OPA" bench --format json --count 3 --ignore '*_test.rego' \
   -d policies -i "$INPUT" 'data.mtls.authz.decision' > "$OUT/opa-bench.json"
 
 python3 - "$OUT/jmh.json" "$OUT/opa-bench.json" <<'PY'

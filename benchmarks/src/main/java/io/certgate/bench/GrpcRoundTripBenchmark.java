@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 5)
 @Fork(1)
 public class GrpcRoundTripBenchmark {
-    @Param("../policies/testdata/allow.json")
+    @Param("../testdata/inputs/allow.json")
     public String inputFile;
 
     private Pdp pdp;

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -347,6 +348,16 @@ public final class TestPki {
 
     /** A CRL by {@code issuer} with the given validity revoking {@code serials} (keyCompromise, at thisUpdate). */
     public X509CRL crl(TestCert issuer, Instant thisUpdate, Instant nextUpdate, BigInteger... serials) {
+        return crl(issuer, issuer.privateKey(), thisUpdate, nextUpdate, serials);
+    }
+
+    /**
+     * Like {@link #crl(TestCert, Instant, Instant, BigInteger...)}, but signed with {@code signingKey}: with
+     * a key other than the issuer's, the CRL names {@code issuer} (issuer DN and authorityKeyIdentifier) and
+     * its signature does not verify.
+     */
+    public X509CRL crl(TestCert issuer, PrivateKey signingKey, Instant thisUpdate, Instant nextUpdate,
+            BigInteger... serials) {
         try {
             X509v2CRLBuilder b = new JcaX509v2CRLBuilder(issuer.certificate().getSubjectX500Principal(),
                     Date.from(thisUpdate));
@@ -358,7 +369,7 @@ public final class TestPki {
             b.addExtension(Extension.authorityKeyIdentifier, false,
                     ext.createAuthorityKeyIdentifier(issuer.certificate()));
             b.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.ONE));
-            X509CRLHolder holder = b.build(signer(issuer.privateKey()));
+            X509CRLHolder holder = b.build(signer(signingKey));
             return new JcaX509CRLConverter().getCRL(holder);
         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
             throw new IllegalStateException("cannot create CRL of " + issuer.name(), e);
@@ -577,6 +588,8 @@ public final class TestPki {
         private Integer keyUsage;
         private final List<KeyPurposeId> eku = new ArrayList<>();
         private final List<GeneralName> sans = new ArrayList<>();
+        private final List<Extension> extraExtensions = new ArrayList<>();
+        private boolean authorityKeyId = true;
         private String defect = "";
         private Integer verifyCode;
 
@@ -713,6 +726,22 @@ public final class TestPki {
             return this;
         }
 
+        /** Adds an extension as given (e.g. an unknown critical one); it must not be one the builder adds itself. */
+        public CertBuilder extension(ASN1ObjectIdentifier oid, boolean critical, ASN1Encodable value) {
+            try {
+                extraExtensions.add(new Extension(oid, critical, value.toASN1Primitive().getEncoded()));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot encode extension " + oid, e);
+            }
+            return this;
+        }
+
+        /** Leaves out the authorityKeyIdentifier extension (added by default to issued certificates). */
+        public CertBuilder noAuthorityKeyIdentifier() {
+            this.authorityKeyId = false;
+            return this;
+        }
+
         /** The expected {@code openssl verify} result recorded in {@link TestCert#expectedVerifyCode()}. */
         public CertBuilder verifyCode(int code) {
             this.verifyCode = code;
@@ -742,8 +771,10 @@ public final class TestPki {
                     b = new JcaX509v3CertificateBuilder(issuer.certificate(), sn, Date.from(notBefore),
                             Date.from(notAfter), subj, kp.getPublic());
                     signingKey = issuer.privateKey();
-                    b.addExtension(Extension.authorityKeyIdentifier, false,
-                            ext.createAuthorityKeyIdentifier(issuer.certificate()));
+                    if (authorityKeyId) {
+                        b.addExtension(Extension.authorityKeyIdentifier, false,
+                                ext.createAuthorityKeyIdentifier(issuer.certificate()));
+                    }
                 }
                 b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
                 if (ca) {
@@ -765,6 +796,9 @@ public final class TestPki {
                 if (!sans.isEmpty()) {
                     b.addExtension(Extension.subjectAlternativeName, false,
                             new GeneralNames(sans.toArray(new GeneralName[0])));
+                }
+                for (Extension e : extraExtensions) {
+                    b.addExtension(e);
                 }
                 X509CertificateHolder holder = b.build(signer(signingKey));
                 X509Certificate cert = new JcaX509CertificateConverter().getCertificate(holder);

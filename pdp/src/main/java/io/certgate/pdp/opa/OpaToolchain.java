@@ -137,17 +137,17 @@ public final class OpaToolchain {
 
     /** Fails unless every file is {@code opa fmt} clean and {@code opa check --strict} passes. */
     public void check(Path policiesDir) {
-        Result fmt = exec(List.of("fmt", "--list", policiesDir.toString()), null);
+        Result fmt = exec(List.of("fmt", "--list", canonical(policiesDir)), null);
         if (fmt.exitCode() != 0 || !fmt.output().isBlank()) {
             throw new OpaToolchainException("opa fmt: these files are not formatted (run '"
                     + binary + " fmt -w " + policiesDir + "'):\n" + fmt.output());
         }
-        requireSuccess("opa check --strict", exec(List.of("check", "--strict", policiesDir.toString()), null));
+        requireSuccess("opa check --strict", exec(List.of("check", "--strict", canonical(policiesDir)), null));
     }
 
     /** Runs {@code opa test} and returns its report; throws when a test fails. */
     public String test(Path policiesDir) {
-        Result r = exec(List.of("test", policiesDir.toString()), null);
+        Result r = exec(List.of("test", canonical(policiesDir)), null);
         requireSuccess("opa test", r);
         return r.output();
     }
@@ -157,10 +157,10 @@ public final class OpaToolchain {
      * the rules annotated {@code entrypoint: true} plus {@code extraEntrypoints}.
      */
     public void buildWasmBundle(Path policiesDir, Path output, String revision, List<String> extraEntrypoints) {
+        // opa roots bundle data at the path it is given: "a/../policies" would nest data under "a".
         List<String> args = new ArrayList<>(List.of(
-                "build", "-t", "wasm", "-b", policiesDir.toString(), "-o", output.toString(),
-                "--revision", revision, "--ignore", "*_test.rego", "--ignore", "testdata",
-                "--ignore", "README.md"));
+                "build", "-t", "wasm", "-b", canonical(policiesDir), "-o", output.toString(),
+                "--revision", revision, "--ignore", "*_test.rego"));
         for (String e : extraEntrypoints) {
             args.add("-e");
             args.add(e);
@@ -175,11 +175,15 @@ public final class OpaToolchain {
 
     /** {@code opa eval} of one query with the given input; returns opa's JSON output. */
     public String eval(Path policiesDir, String query, String inputJson) {
-        List<String> args = List.of("eval", "--format", "json", "-d", policiesDir.toString(),
-                "--ignore", "*_test.rego", "--ignore", "testdata", "--stdin-input", query);
+        List<String> args = List.of("eval", "--format", "json", "-d", canonical(policiesDir),
+                "--ignore", "*_test.rego", "--stdin-input", query);
         Result r = exec(args, inputJson);
         requireSuccess("opa eval", r);
         return r.output();
+    }
+
+    private static String canonical(Path dir) {
+        return dir.toAbsolutePath().normalize().toString();
     }
 
     private void requireSuccess(String what, Result r) {

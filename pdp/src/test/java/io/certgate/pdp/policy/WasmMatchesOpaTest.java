@@ -47,7 +47,7 @@ class WasmMatchesOpaTest {
 
         ArrayNode batch = json.createArrayNode();
         inputs.forEach(batch::add);
-        String query = "x := [d | some i in input; d := data.mtls.authz.decision with input as input[i]]";
+        String query = "x := [d | some item in input; d := data.mtls.authz.decision with input as item]";
         JsonNode opaOut = json.readTree(TestBundles.opa().eval(policies, query, json.writeValueAsString(batch)));
         JsonNode expected = opaOut.at("/result/0/bindings/x");
         assertThat(expected.size()).as("opa eval answered every input").isEqualTo(INPUTS);
@@ -59,7 +59,8 @@ class WasmMatchesOpaTest {
             for (int i = 0; i < INPUTS; i++) {
                 JsonNode actual = json.readTree(policy.evaluate(ENTRYPOINT, json.writeValueAsString(inputs.get(i))))
                         .at("/0/result");
-                assertThat(actual).as("input #%d: %s", i, inputs.get(i)).isEqualTo(expected.get(i));
+                assertThat(actual).as("input #%d: %s%nwasm: %s%nopa:  %s", i, inputs.get(i), actual, expected.get(i))
+                        .isEqualTo(expected.get(i));
                 effects.merge(actual.path("effect").asText() + "/" + actual.path("status").asText(), 1, Integer::sum);
             }
         }
