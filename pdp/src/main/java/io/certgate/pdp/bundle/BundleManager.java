@@ -6,6 +6,8 @@ import io.certgate.pdp.engine.PolicyEngine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +31,7 @@ public final class BundleManager implements AutoCloseable {
     private final Clock clock;
     private final Counter activations;
     private final Counter rejections;
+    private final MultiGauge info;
     @Nullable
     private ScheduledExecutorService poller;
 
@@ -52,6 +55,11 @@ public final class BundleManager implements AutoCloseable {
         Gauge.builder("pdp_bundle_last_activation_timestamp_seconds", this,
                 m -> m.activatedAt == null ? 0 : m.activatedAt.getEpochSecond())
                 .description("When the active bundle was activated").register(registry);
+        Gauge.builder("pdp_bundle_last_rejection_timestamp_seconds", this,
+                m -> m.lastErrorAt == null ? 0 : m.lastErrorAt.getEpochSecond())
+                .description("When a bundle or load was last rejected (0 = never)").register(registry);
+        this.info = MultiGauge.builder("pdp_bundle_info")
+                .description("1 for the active bundle, labelled with its revision and source").register(registry);
     }
 
     /** Polls once, synchronously. Returns true when a new bundle was activated. */
@@ -71,6 +79,8 @@ public final class BundleManager implements AutoCloseable {
             LoadedPolicy policy = engine.activate(bundle);
             activatedAt = clock.instant();
             activations.increment();
+            info.register(List.of(MultiGauge.Row.of(
+                    Tags.of("revision", policy.revision(), "source", source.describe()), 1)), true);
             log.info("activated bundle {} from {} with entrypoints {}", policy.revision(), source.describe(),
                     policy.entrypoints());
             return true;

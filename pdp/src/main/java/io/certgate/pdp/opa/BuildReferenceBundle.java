@@ -24,6 +24,14 @@ public final class BuildReferenceBundle {
         System.out.println("[policies] opa " + version + " at " + opa.binary());
         opa.check(policies);
         System.out.println("[policies] opa fmt and opa check --strict: clean");
+        RegalLinter regal = RegalLinter.locate(tools);
+        if (regal == null) {
+            System.out.println("[policies] regal lint skipped: no regal and no Go to build regal v"
+                    + RegalLinter.PINNED_VERSION);
+        } else {
+            regal.lint(policies);
+            System.out.println("[policies] regal lint (" + regal.binary() + "): clean");
+        }
         if (!skipTests) {
             String report = opa.test(policies);
             System.out.println("[policies] opa test: " + report.strip());

@@ -3,14 +3,12 @@ package io.certgate.pdp.opa;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +56,7 @@ public final class OpaToolchain {
             }
             return new OpaToolchain(p);
         }
-        Path onPath = findOnPath("opa", env.get("PATH"));
+        Path onPath = Processes.findOnPath("opa", env.get("PATH"));
         if (onPath != null) {
             return new OpaToolchain(onPath);
         }
@@ -66,7 +64,7 @@ public final class OpaToolchain {
         if (Files.isExecutable(pinned)) {
             return new OpaToolchain(pinned);
         }
-        Path go = findOnPath("go", env.get("PATH"));
+        Path go = Processes.findOnPath("go", env.get("PATH"));
         if (go == null) {
             throw new OpaToolchainException(
                     "The OPA compiler was not found and cannot be installed: no 'opa' on PATH,"
@@ -106,18 +104,12 @@ public final class OpaToolchain {
                 PINNED_VERSION, binDir);
         try {
             Files.createDirectories(binDir);
-            ProcessBuilder pb = new ProcessBuilder(
-                    go.toString(), "install", "github.com/open-policy-agent/opa@v" + PINNED_VERSION);
-            pb.environment().put("GOBIN", binDir.toAbsolutePath().toString());
-            pb.environment().putIfAbsent("CGO_ENABLED", "0");
-            Result r = run(pb, 900);
-            if (r.exitCode() != 0) {
-                throw new OpaToolchainException("go install of opa v" + PINNED_VERSION
-                        + " failed (exit " + r.exitCode() + "):\n" + r.output());
-            }
         } catch (IOException e) {
             throw new OpaToolchainException("cannot create " + binDir + ": " + e.getMessage(), e);
         }
+        Processes.require("go install of opa v" + PINNED_VERSION,
+                List.of(go.toString(), "install", "github.com/open-policy-agent/opa@v" + PINNED_VERSION), null,
+                Map.of("GOBIN", binDir.toAbsolutePath().toString(), "CGO_ENABLED", "0"), null, 900);
     }
 
     public Path binary() {
@@ -126,7 +118,7 @@ public final class OpaToolchain {
 
     /** The version the binary reports, e.g. {@code 1.12.1}. */
     public String version() {
-        Result r = exec(List.of("version"), null);
+        Processes.Result r = exec(List.of("version"), null);
         for (String line : r.output().split("\n")) {
             if (line.startsWith("Version:")) {
                 return line.substring("Version:".length()).trim();
@@ -137,7 +129,7 @@ public final class OpaToolchain {
 
     /** Fails unless every file is {@code opa fmt} clean and {@code opa check --strict} passes. */
     public void check(Path policiesDir) {
-        Result fmt = exec(List.of("fmt", "--list", canonical(policiesDir)), null);
+        Processes.Result fmt = exec(List.of("fmt", "--list", canonical(policiesDir)), null);
         if (fmt.exitCode() != 0 || !fmt.output().isBlank()) {
             throw new OpaToolchainException("opa fmt: these files are not formatted (run '"
                     + binary + " fmt -w " + policiesDir + "'):\n" + fmt.output());
@@ -147,7 +139,7 @@ public final class OpaToolchain {
 
     /** Runs {@code opa test} and returns its report; throws when a test fails. */
     public String test(Path policiesDir) {
-        Result r = exec(List.of("test", canonical(policiesDir)), null);
+        Processes.Result r = exec(List.of("test", canonical(policiesDir)), null);
         requireSuccess("opa test", r);
         return r.output();
     }
@@ -177,7 +169,7 @@ public final class OpaToolchain {
     public String eval(Path policiesDir, String query, String inputJson) {
         List<String> args = List.of("eval", "--format", "json", "-d", canonical(policiesDir),
                 "--ignore", "*_test.rego", "--stdin-input", query);
-        Result r = exec(args, inputJson);
+        Processes.Result r = exec(args, inputJson);
         requireSuccess("opa eval", r);
         return r.output();
     }
@@ -186,66 +178,17 @@ public final class OpaToolchain {
         return dir.toAbsolutePath().normalize().toString();
     }
 
-    private void requireSuccess(String what, Result r) {
-        if (r.exitCode() != 0) {
-            throw new OpaToolchainException(what + " failed (exit " + r.exitCode() + "):\n" + r.output());
-        }
-    }
-
-    private Result exec(List<String> args, String stdin) {
+    private Processes.Result exec(List<String> args, String stdin) {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        try {
-            return run(pb, TIMEOUT_SECONDS, stdin);
-        } catch (IOException e) {
-            throw new OpaToolchainException("cannot run " + binary + ": " + e.getMessage(), e);
-        }
+        return Processes.run(cmd, null, Map.of(), stdin, TIMEOUT_SECONDS);
     }
 
-    private static Result run(ProcessBuilder pb, long timeoutSeconds) throws IOException {
-        return run(pb, timeoutSeconds, null);
-    }
-
-    private static Result run(ProcessBuilder pb, long timeoutSeconds, String stdin) throws IOException {
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        if (stdin != null) {
-            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+    private static void requireSuccess(String what, Processes.Result r) {
+        if (r.exitCode() != 0) {
+            throw new OpaToolchainException(what + " failed (exit " + r.exitCode() + "):\n" + r.output());
         }
-        p.getOutputStream().close();
-        byte[] out;
-        try (InputStream in = p.getInputStream()) {
-            out = in.readAllBytes();
-        }
-        try {
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new OpaToolchainException(pb.command() + " did not finish within " + timeoutSeconds + " s");
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new OpaToolchainException("interrupted while running " + pb.command(), e);
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-    }
-
-    private static Path findOnPath(String name, String pathVar) {
-        if (pathVar == null) {
-            return null;
-        }
-        for (String dir : pathVar.split(java.io.File.pathSeparator)) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, name);
-            if (Files.isExecutable(p) && !Files.isDirectory(p)) {
-                return p;
-            }
-        }
-        return null;
     }
 
     private static String readPinnedVersion() {
@@ -259,6 +202,4 @@ public final class OpaToolchain {
         }
         return props.getProperty("opa.version", "1.12.1");
     }
-
-    private record Result(int exitCode, String output) {}
 }

@@ -1,0 +1,91 @@
+package io.certgate.pdp.bundle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.server.Server;
+import io.certgate.pdp.engine.EngineOptions;
+import io.certgate.pdp.engine.PolicyEngine;
+import io.certgate.pdp.support.TestBundles;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Bundles from a real (in-process Armeria) bundle server: ETag polling, failures and corrupt bundles. */
+class HttpBundleSourceTest {
+    private final AtomicReference<byte[]> body = new AtomicReference<>();
+    private final AtomicReference<String> etag = new AtomicReference<>("\"v1\"");
+    private final AtomicInteger status = new AtomicInteger(200);
+    private final AtomicInteger conditionalHits = new AtomicInteger();
+    private Server server;
+
+    @BeforeEach
+    void startBundleServer() {
+        server = Server.builder().http(0).service("/bundles/authz.tar.gz", (ctx, req) -> {
+            if (status.get() != 200) {
+                return HttpResponse.of(HttpStatus.valueOf(status.get()));
+            }
+            if (etag.get().equals(req.headers().get(HttpHeaderNames.IF_NONE_MATCH))) {
+                conditionalHits.incrementAndGet();
+                return HttpResponse.of(HttpStatus.NOT_MODIFIED);
+            }
+            return HttpResponse.of(ResponseHeaders.builder(200).contentType(MediaType.OCTET_STREAM)
+                    .add(HttpHeaderNames.ETAG, etag.get()).build(),
+                    com.linecorp.armeria.common.HttpData.wrap(body.get()));
+        }).build();
+        server.start().join();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop().join();
+    }
+
+    @Test
+    void pollsWithEtagAndKeepsTheLastGoodBundleThroughFailures() throws Exception {
+        body.set(TestBundles.compile(TestBundles.testPolicies("basic"), "http-1"));
+        URI uri = URI.create("http://127.0.0.1:" + server.activePort().localAddress().getPort()
+                + "/bundles/authz.tar.gz");
+        ObjectMapper json = new ObjectMapper();
+        try (PolicyEngine engine = new PolicyEngine(EngineOptions.defaults(), json, List.of("test/authz/decision"));
+                BundleManager manager = new BundleManager(new HttpBundleSource(uri, Duration.ofSeconds(5)),
+                        new BundleReader(json), engine, Clock.systemUTC(), new SimpleMeterRegistry())) {
+            assertThat(manager.pollOnce()).isTrue();
+            assertThat(manager.status().revision()).isEqualTo("http-1");
+
+            assertThat(manager.pollOnce()).as("unchanged: answered 304").isFalse();
+            assertThat(conditionalHits.get()).isEqualTo(1);
+
+            status.set(503);
+            assertThat(manager.pollOnce()).isFalse();
+            assertThat(manager.status().lastError()).contains("HTTP 503").contains(uri.toString());
+            assertThat(manager.status().revision()).isEqualTo("http-1");
+
+            status.set(200);
+            etag.set("\"v2\"");
+            body.set(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0});
+            assertThat(manager.pollOnce()).isFalse();
+            assertThat(manager.status().lastError()).contains("rejected bundle");
+            assertThat(manager.status().revision()).isEqualTo("http-1");
+
+            etag.set("\"v3\"");
+            body.set(TestBundles.compile(TestBundles.testPolicies("basic"), "http-3"));
+            assertThat(manager.pollOnce()).isTrue();
+            assertThat(manager.status().revision()).isEqualTo("http-3");
+            assertThat(manager.status().rejections()).isEqualTo(2);
+            assertThat(manager.status().activations()).isEqualTo(2);
+        }
+    }
+}
