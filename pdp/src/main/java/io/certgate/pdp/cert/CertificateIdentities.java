@@ -53,7 +53,12 @@ public final class CertificateIdentities {
 
     /** Exports size, hits, misses and evictions as {@code cache_*{cache="certificate_identity"}}. */
     public CertificateIdentities bindTo(MeterRegistry registry) {
-        CaffeineCacheMetrics.monitor(registry, cache, "certificate_identity");
+        return bindTo(registry, "certificate_identity");
+    }
+
+    /** Exports the cache's metrics under {@code cache_*{cache="<name>"}}. */
+    public CertificateIdentities bindTo(MeterRegistry registry, String name) {
+        CaffeineCacheMetrics.monitor(registry, cache, name);
         return this;
     }
 

@@ -47,6 +47,71 @@ public final class ConfigNode {
                 at(key), errors);
     }
 
+    /** A list of mappings, each a cursor at {@code key[i]}; a missing key reads as an empty list. */
+    public List<ConfigNode> sections(String key) {
+        read.add(key);
+        JsonNode v = node.path(key);
+        List<ConfigNode> out = new ArrayList<>();
+        if (v.isMissingNode() || v.isNull()) {
+            return out;
+        }
+        if (!v.isArray()) {
+            error(key, "must be a list of mappings");
+            return out;
+        }
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isObject()) {
+                error(key + "[" + i + "]", "must be a mapping, got " + v.get(i).getNodeType().name().toLowerCase());
+            } else {
+                out.add(new ConfigNode(v.get(i), at(key + "[" + i + "]"), errors));
+            }
+        }
+        return out;
+    }
+
+    /** Whether the key is present (and not null). */
+    public boolean has(String key) {
+        return !node.path(key).isMissingNode() && !node.path(key).isNull();
+    }
+
+    /** A list of integers in [min, max]. */
+    public List<Integer> integers(String key, int min, int max) {
+        read.add(key);
+        JsonNode v = node.path(key);
+        List<Integer> out = new ArrayList<>();
+        if (v.isMissingNode() || v.isNull()) {
+            return out;
+        }
+        if (!v.isArray()) {
+            error(key, "must be a list of integers");
+            return out;
+        }
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode e = v.get(i);
+            if (!e.canConvertToExactIntegral() || e.asLong() < min || e.asLong() > max) {
+                error(key + "[" + i + "]", "must be an integer in [" + min + ", " + max + "], got " + e);
+            } else {
+                out.add(e.asInt());
+            }
+        }
+        return out;
+    }
+
+    /** A string that must be one of {@code allowed}. */
+    public String oneOf(String key, String fallback, List<String> allowed) {
+        String v = string(key, fallback);
+        if (v != null && !allowed.contains(v)) {
+            error(key, "must be one of " + String.join(" | ", allowed) + ", got '" + v + "'");
+            return fallback;
+        }
+        return v;
+    }
+
+    /** This cursor's dotted path, e.g. {@code services[0].mtls}. */
+    public String path() {
+        return path;
+    }
+
     @Nullable
     public String string(String key, @Nullable String fallback) {
         read.add(key);

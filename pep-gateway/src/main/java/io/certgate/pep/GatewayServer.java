@@ -1,0 +1,130 @@
+package io.certgate.pep;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.TlsKeyPair;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.VirtualHostBuilder;
+import io.certgate.pdp.Pdp;
+import io.certgate.pdp.cert.CertificateIdentities;
+import io.certgate.pdp.cert.ChainVerifier;
+import io.certgate.pdp.cert.PemBundleException;
+import io.certgate.pdp.config.PdpConfig;
+import io.certgate.pep.audit.AccessLog;
+import io.certgate.pep.config.GatewayConfig;
+import io.certgate.pep.config.ServiceConfig;
+import io.certgate.pep.config.VerifyMode;
+import io.certgate.pep.pdp.DecisionClient;
+import io.certgate.pep.pdp.EmbeddedDecisionClient;
+import io.certgate.pep.pdp.RemoteDecisionClient;
+import io.certgate.pep.proxy.EnforcingService;
+import io.certgate.pep.tls.ClientVerifier;
+import io.certgate.pep.tls.TlsSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.File;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * The gateway: one TLS port, one virtual host per service name (selected by SNI, each with its own
+ * server certificate and client-certificate policy), each proxying to its upstream through an
+ * {@link EnforcingService}.
+ */
+public final class GatewayServer implements AutoCloseable {
+    private final Server server;
+    private final DecisionClient pdp;
+    private final List<ClientFactory> clientFactories = new ArrayList<>();
+    private final ExecutorService decisionExecutor;
+
+    public GatewayServer(GatewayConfig config, MeterRegistry registry, Clock clock) throws PemBundleException {
+        this.decisionExecutor = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+            Thread t = new Thread(r, "pep-embedded-pdp");
+            t.setDaemon(true);
+            return t;
+        });
+        this.pdp = decisionClient(config.pdp(), registry, clock, decisionExecutor);
+        CertificateIdentities identities = new CertificateIdentities(clock, 10_000).bindTo(registry, "gateway_certificate_identity");
+        AccessLog audit = new AccessLog(new ObjectMapper(), new HashSet<>(config.auditMask()), config.auditEnabled());
+
+        ServerBuilder sb = Server.builder().https(config.port()).meterRegistry(registry);
+        ServiceConfig first = config.services().get(0);
+        // Unknown server names get the first service's certificate and a 421: no service is reachable by accident.
+        sb.tls(TlsKeyPair.of(first.serverKey().toFile(), first.serverCert().toFile()));
+        sb.tlsCustomizer(TlsSettings::protocols);
+        sb.defaultVirtualHost().service("prefix:/", (ctx, req) -> HttpResponse.of(HttpStatus.MISDIRECTED_REQUEST, MediaType.JSON_UTF_8,
+                "{\"status\":421,\"error_code\":\"MISDIRECTED_REQUEST\",\"message\":\"no service is configured for this"
+                        + " host name\",\"decision_id\":\"\"}"));
+        for (ServiceConfig svc : config.services()) {
+            ClientVerifier verifier = new ClientVerifier(svc.name(), svc.mtls(), clock).bindTo(registry);
+            WebClient upstream = upstream(svc);
+            EnforcingService enforcing = new EnforcingService(svc, verifier, pdp, identities, upstream, audit, registry);
+            for (String host : svc.sni()) {
+                VirtualHostBuilder vh = sb.virtualHost(host);
+                vh.tls(TlsKeyPair.of(svc.serverKey().toFile(), svc.serverCert().toFile()));
+                vh.tlsCustomizer(b -> TlsSettings.forService(b, svc.mtls().verify(),
+                        svc.mtls().advertiseCaNames() ? verifier.trustAnchors() : List.of()));
+                vh.service("prefix:/", enforcing);
+            }
+        }
+        this.server = sb.build();
+    }
+
+    private static DecisionClient decisionClient(GatewayConfig.Pdp cfg, MeterRegistry registry, Clock clock,
+            ExecutorService executor) {
+        if (cfg.mode() == GatewayConfig.PdpMode.REMOTE) {
+            return new RemoteDecisionClient(cfg.address(), cfg.timeout(), cfg.entrypoint());
+        }
+        PdpConfig pdpConfig = PdpConfig.defaults().withOverrides(null, cfg.bundle(), cfg.policies(), cfg.entrypoint());
+        return new EmbeddedDecisionClient(Pdp.start(pdpConfig, registry, clock), executor);
+    }
+
+    private WebClient upstream(ServiceConfig svc) throws PemBundleException {
+        ServiceConfig.Upstream u = svc.upstream();
+        var factory = ClientFactory.builder();
+        if ("https".equals(u.url().getScheme())) {
+            if (u.clientCert() != null) {
+                factory.tls(TlsKeyPair.of(u.clientKey().toFile(), u.clientCert().toFile()));
+            }
+            if (u.caFile() != null) {
+                List<java.security.cert.X509Certificate> cas = ChainVerifier.readCertificates(u.caFile());
+                factory.tlsCustomizer(b -> b.trustManager(cas.toArray(java.security.cert.X509Certificate[]::new)));
+            }
+        }
+        ClientFactory cf = factory.build();
+        clientFactories.add(cf);
+        return WebClient.builder(u.url()).factory(cf).responseTimeout(u.timeout())
+                .maxResponseLength(0).build();
+    }
+
+    public GatewayServer start() {
+        server.start().join();
+        return this;
+    }
+
+    public int port() {
+        return server.activeLocalPort();
+    }
+
+    public DecisionClient pdp() {
+        return pdp;
+    }
+
+    @Override
+    public void close() {
+        server.stop().join();
+        pdp.close();
+        clientFactories.forEach(ClientFactory::close);
+        decisionExecutor.shutdownNow();
+    }
+
+
+}

@@ -1,0 +1,23 @@
+package io.certgate.pep.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar pep-gateway.jar <command>}. */
+@Command(name = "pep-gateway", mixinStandardHelpOptions = true,
+        description = "certgate gateway: terminates mTLS per service and enforces PDP decisions.",
+        subcommands = {ServeCommand.class})
+public final class GatewayMain implements Runnable {
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        return new CommandLine(new GatewayMain()).execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

@@ -1,0 +1,41 @@
+package io.certgate.pep.cli;
+
+import io.certgate.pdp.config.ConfigException;
+import io.certgate.pep.GatewayServer;
+import io.certgate.pep.config.GatewayConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gateway from a gateway.yaml.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "gateway.yaml")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        GatewayConfig cfg;
+        try {
+            cfg = GatewayConfig.load(config);
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        GatewayServer gateway = new GatewayServer(cfg, registry, Clock.systemUTC()).start();
+        System.err.println("certgate gateway listening on https://0.0.0.0:" + gateway.port() + " with "
+                + cfg.services().size() + " service(s), PDP " + gateway.pdp().describe());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            stopped.countDown();
+        }, "gateway-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

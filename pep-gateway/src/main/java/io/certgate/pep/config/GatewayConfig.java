@@ -1,0 +1,253 @@
+package io.certgate.pep.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.linecorp.armeria.common.annotation.Nullable;
+import io.certgate.pdp.config.ConfigException;
+import io.certgate.pdp.config.ConfigNode;
+import io.certgate.pdp.config.PdpConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * {@code gateway.yaml}. Relative file paths are resolved against the file's directory. Every error
+ * is collected with its dotted location ({@code services[1].mtls.ca_file: file not found: …}).
+ *
+ * @param port TLS listen port
+ * @param pdp how decisions are obtained
+ * @param services protected services, selected by SNI
+ * @param auditEnabled one JSON access-log line per request
+ * @param auditMask access-log fields replaced by "***" (e.g. subject_dn)
+ */
+public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boolean auditEnabled,
+        List<String> auditMask) {
+
+    public GatewayConfig {
+        services = List.copyOf(services);
+        auditMask = List.copyOf(auditMask);
+    }
+
+    /** Embedded (in-process, the default) or remote (gRPC) PDP. */
+    public enum PdpMode { EMBEDDED, REMOTE }
+
+    /**
+     * @param policies embedded: a Rego directory compiled with the pinned opa
+     * @param bundle embedded: a bundle file or URL (neither = the reference policy in the jar)
+     * @param address remote: host:port of a PDP
+     * @param timeout remote: deadline of one decision
+     */
+    public record Pdp(PdpMode mode, @Nullable Path policies, @Nullable String bundle, @Nullable String address,
+            Duration timeout, String entrypoint) {}
+
+    public static GatewayConfig load(Path file) throws ConfigException, IOException {
+        return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    public static GatewayConfig parse(String yaml, String name, Path baseDir) throws ConfigException {
+        JsonNode tree;
+        try {
+            tree = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(name, List.of("not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")")));
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new ConfigException(name, List.of("the top level must be a mapping with listen, pdp and services"));
+        }
+        List<String> errors = new ArrayList<>();
+        ConfigNode root = ConfigNode.root(tree, errors);
+        ConfigNode listen = root.section("listen");
+        int port = listen.integer("port", 8443, 0, 65535);
+        listen.rejectUnknownKeys();
+
+        Pdp pdp = pdp(root.section("pdp"), baseDir);
+
+        List<ServiceConfig> services = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<String> snis = new HashSet<>();
+        List<ConfigNode> list = root.sections("services");
+        if (list.isEmpty() && !errors.stream().anyMatch(e -> e.startsWith("services"))) {
+            errors.add("services: at least one service is required");
+        }
+        for (ConfigNode s : list) {
+            ServiceConfig svc = service(s, baseDir);
+            if (svc == null) {
+                continue;
+            }
+            if (!names.add(svc.name())) {
+                s.error("name", "duplicate service name '" + svc.name() + "'");
+            }
+            for (String sni : svc.sni()) {
+                if (!snis.add(sni)) {
+                    s.error("sni", "'" + sni + "' is already used by another service");
+                }
+            }
+            services.add(svc);
+        }
+        ConfigNode audit = root.section("audit");
+        boolean auditEnabled = audit.bool("enabled", true);
+        List<String> mask = audit.strings("mask");
+        audit.rejectUnknownKeys();
+        root.rejectUnknownKeys();
+        if (!errors.isEmpty()) {
+            throw new ConfigException(name, errors);
+        }
+        return new GatewayConfig(port, pdp, services, auditEnabled, mask);
+    }
+
+    private static Pdp pdp(ConfigNode n, Path baseDir) {
+        String mode = n.oneOf("mode", "embedded", List.of("embedded", "remote"));
+        String policies = n.string("policies", null);
+        String bundle = n.string("bundle", null);
+        String address = n.string("address", null);
+        int timeoutMs = n.integer("timeout_ms", 50, 1, 60_000);
+        String entrypoint = n.string("entrypoint", PdpConfig.DEFAULT_ENTRYPOINT);
+        n.rejectUnknownKeys();
+        if ("remote".equals(mode)) {
+            if (address == null) {
+                n.error("address", "required with mode: remote (host:port of the PDP, e.g. 127.0.0.1:8181)");
+            } else if (!address.matches("[^\\s:/]+:\\d{1,5}")) {
+                n.error("address", "must be host:port, got '" + address + "'");
+            }
+        } else if (policies != null && bundle != null) {
+            n.error("bundle", "set either pdp.policies or pdp.bundle, not both");
+        }
+        Path policiesDir = policies == null ? null : baseDir.resolve(policies).normalize();
+        if (policiesDir != null && !Files.isDirectory(policiesDir)) {
+            n.error("policies", "directory not found: " + policiesDir);
+        }
+        String bundleRef = bundle;
+        if (bundle != null && !bundle.startsWith("http://") && !bundle.startsWith("https://")) {
+            bundleRef = baseDir.resolve(bundle).normalize().toString();
+        }
+        return new Pdp("remote".equals(mode) ? PdpMode.REMOTE : PdpMode.EMBEDDED, policiesDir, bundleRef, address,
+                Duration.ofMillis(timeoutMs), entrypoint);
+    }
+
+    @Nullable
+    private static ServiceConfig service(ConfigNode s, Path baseDir) {
+        String name = s.string("name", null);
+        if (name == null || !name.matches("[A-Za-z0-9._-]+")) {
+            s.error("name", "required: letters, digits, '.', '_' or '-'");
+        }
+        List<String> sni = s.strings("sni").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        if (sni.isEmpty()) {
+            s.error("sni", "at least one host name is required (the TLS SNI that selects this service)");
+        }
+        Path cert = file(s, "server_cert", baseDir, true);
+        Path key = file(s, "server_key", baseDir, true);
+
+        ConfigNode m = s.section("mtls");
+        VerifyMode verify = VerifyMode.valueOf(m.oneOf("verify", "required", List.of("none", "optional", "required"))
+                .toUpperCase(Locale.ROOT));
+        Path ca = file(m, "ca_file", baseDir, verify != VerifyMode.NONE);
+        String strategyName = m.oneOf("ca_error_strategy", "strict", List.of("strict", "ignoreAll", "manualIgnoreList"));
+        CaErrorStrategy strategy = switch (strategyName) {
+            case "ignoreAll" -> CaErrorStrategy.IGNORE_ALL;
+            case "manualIgnoreList" -> CaErrorStrategy.MANUAL_IGNORE_LIST;
+            default -> CaErrorStrategy.STRICT;
+        };
+        Set<Integer> ignore = new LinkedHashSet<>(m.integers("ignore_codes", 1, 200));
+        if (strategy == CaErrorStrategy.MANUAL_IGNORE_LIST && ignore.isEmpty()) {
+            m.error("ignore_codes", "manualIgnoreList needs the OpenSSL codes to ignore, e.g. [10]");
+        }
+        List<Path> crls = new ArrayList<>();
+        for (String crl : m.strings("crl_files")) {
+            Path p = baseDir.resolve(crl).normalize();
+            if (!Files.isReadable(p)) {
+                m.error("crl_files", "file not found: " + p);
+            }
+            crls.add(p);
+        }
+        boolean advertise = m.bool("advertise_ca_names", false);
+        ConfigNode ocsp = m.section("ocsp");
+        boolean ocspEnabled = ocsp.bool("enabled", false);
+        boolean softFail = ocsp.bool("soft_fail", true);
+        ocsp.rejectUnknownKeys();
+        m.rejectUnknownKeys();
+
+        ConfigNode u = s.section("upstream");
+        String url = u.string("url", null);
+        URI upstream = null;
+        if (url == null) {
+            u.error("url", "required, e.g. http://127.0.0.1:9000");
+        } else {
+            try {
+                upstream = URI.create(url);
+                if (!"http".equals(upstream.getScheme()) && !"https".equals(upstream.getScheme())
+                        || upstream.getHost() == null) {
+                    u.error("url", "must be an http:// or https:// URL with a host, got '" + url + "'");
+                }
+            } catch (IllegalArgumentException e) {
+                u.error("url", "not a URL: " + e.getMessage());
+            }
+        }
+        Path clientCert = file(u, "client_cert", baseDir, false);
+        Path clientKey = file(u, "client_key", baseDir, false);
+        if ((clientCert == null) != (clientKey == null)) {
+            u.error("client_cert", "client_cert and client_key go together");
+        }
+        Path upstreamCa = file(u, "ca_file", baseDir, false);
+        int upstreamTimeout = u.integer("timeout_ms", 10_000, 1, 600_000);
+        u.rejectUnknownKeys();
+
+        ConfigNode p = s.section("policy");
+        boolean enforce = "active".equals(p.oneOf("mode", "active", List.of("active", "passive")));
+        String profile = p.string("profile", name);
+        ConfigNode when = p.section("when");
+        List<HeaderMatch> headerMatches = new ArrayList<>();
+        for (ConfigNode h : when.sections("headers")) {
+            String hn = h.string("name", null);
+            String eq = h.string("equals", null);
+            String prefix = h.string("prefix", null);
+            if (hn == null || (eq == null) == (prefix == null)) {
+                h.error("name", "a header condition needs name and exactly one of equals / prefix");
+            }
+            h.rejectUnknownKeys();
+            headerMatches.add(new HeaderMatch(hn == null ? "" : hn, eq, prefix));
+        }
+        RequestCondition condition = new RequestCondition(when.strings("paths"),
+                new HashSet<>(when.strings("methods").stream().map(x -> x.toUpperCase(Locale.ROOT)).toList()),
+                headerMatches);
+        when.rejectUnknownKeys();
+        boolean failOpen = "allow".equals(p.oneOf("on_pdp_unavailable", "deny", List.of("deny", "allow")));
+        String template = p.string("error_template", null);
+        List<String> forward = p.strings("forward_headers").stream().map(x -> x.toLowerCase(Locale.ROOT)).toList();
+        p.rejectUnknownKeys();
+        s.rejectUnknownKeys();
+        if (name == null || cert == null || key == null || upstream == null) {
+            return null;
+        }
+        return new ServiceConfig(name, sni, cert, key,
+                new ServiceConfig.Mtls(verify, ca, strategy, ignore, crls, ocspEnabled, softFail, advertise),
+                new ServiceConfig.Upstream(upstream, clientCert, clientKey, upstreamCa, Duration.ofMillis(upstreamTimeout)),
+                new ServiceConfig.Policy(enforce, profile == null ? "" : profile, condition, failOpen, template, forward));
+    }
+
+    @Nullable
+    private static Path file(ConfigNode n, String key, Path baseDir, boolean required) {
+        String v = n.string(key, null);
+        if (v == null) {
+            if (required) {
+                n.error(key, "required");
+            }
+            return null;
+        }
+        Path p = baseDir.resolve(v).normalize();
+        if (!Files.isReadable(p)) {
+            n.error(key, "file not found or not readable: " + p);
+        }
+        return p;
+    }
+}

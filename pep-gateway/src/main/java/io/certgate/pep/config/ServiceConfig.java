@@ -1,0 +1,52 @@
+package io.certgate.pep.config;
+
+import com.linecorp.armeria.common.annotation.Nullable;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/** One protected service of {@code gateway.yaml}: its TLS identity, client verification, upstream and policy. */
+public record ServiceConfig(String name, List<String> sni, Path serverCert, Path serverKey, Mtls mtls,
+        Upstream upstream, Policy policy) {
+
+    public ServiceConfig {
+        sni = List.copyOf(sni);
+    }
+
+    /**
+     * @param caFile trust roots (may hold several CAs, for rotation); required unless verify is none
+     * @param ignoreCodes OpenSSL codes tolerated under {@link CaErrorStrategy#MANUAL_IGNORE_LIST}
+     * @param crlFiles PEM CRLs; when present the leaf's revocation is checked
+     * @param advertiseCaNames name the CAs in the TLS CertificateRequest (clients then only offer
+     *     certificates from those CAs; off by default so any presented certificate gets its OpenSSL code)
+     */
+    public record Mtls(VerifyMode verify, @Nullable Path caFile, CaErrorStrategy caErrorStrategy,
+            Set<Integer> ignoreCodes, List<Path> crlFiles, boolean ocspEnabled, boolean ocspSoftFail,
+            boolean advertiseCaNames) {
+        public Mtls {
+            ignoreCodes = Set.copyOf(ignoreCodes);
+            crlFiles = List.copyOf(crlFiles);
+        }
+    }
+
+    /** Where allowed requests go; https with a client certificate makes the hop mTLS too. */
+    public record Upstream(URI url, @Nullable Path clientCert, @Nullable Path clientKey, @Nullable Path caFile,
+            Duration timeout) {}
+
+    /**
+     * @param enforce active (true) or passive/report-only (false: decide and log, always forward)
+     * @param profile {@code input.service.profile}
+     * @param when requests the policy applies to; others are forwarded without a decision
+     * @param failOpen on PDP failure forward anyway (documented fallback) instead of 503
+     * @param errorTemplate body for denies with ${status}, ${error_code}, ${message}, ${decision_id}
+     * @param forwardHeaders request headers (lower-case) included in {@code input.request.headers}
+     */
+    public record Policy(boolean enforce, String profile, RequestCondition when, boolean failOpen,
+            @Nullable String errorTemplate, List<String> forwardHeaders) {
+        public Policy {
+            forwardHeaders = List.copyOf(forwardHeaders);
+        }
+    }
+}
