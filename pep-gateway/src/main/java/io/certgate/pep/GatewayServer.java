@@ -10,6 +10,9 @@ import com.linecorp.armeria.common.TlsKeyPair;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.VirtualHostBuilder;
+import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
+import com.linecorp.armeria.common.annotation.Nullable;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.certgate.pdp.Pdp;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.ChainVerifier;
@@ -18,7 +21,7 @@ import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pep.audit.AccessLog;
 import io.certgate.pep.config.GatewayConfig;
 import io.certgate.pep.config.ServiceConfig;
-import io.certgate.pep.config.VerifyMode;
+import io.certgate.pep.pdp.CachingDecisionClient;
 import io.certgate.pep.pdp.DecisionClient;
 import io.certgate.pep.pdp.EmbeddedDecisionClient;
 import io.certgate.pep.pdp.RemoteDecisionClient;
@@ -41,6 +44,8 @@ import java.util.concurrent.ExecutorService;
  */
 public final class GatewayServer implements AutoCloseable {
     private final Server server;
+    @Nullable
+    private final Server admin;
     private final DecisionClient pdp;
     private final List<ClientFactory> clientFactories = new ArrayList<>();
     private final ExecutorService decisionExecutor;
@@ -76,12 +81,29 @@ public final class GatewayServer implements AutoCloseable {
             }
         }
         this.server = sb.build();
+        this.admin = config.admin().port() < 0 ? null : adminServer(config.admin(), registry);
+    }
+
+    private Server adminServer(GatewayConfig.Admin cfg, MeterRegistry registry) {
+        var admin = Server.builder().http(new java.net.InetSocketAddress(cfg.host(), cfg.port()));
+        if (registry instanceof PrometheusMeterRegistry prometheus) {
+            admin.service("/metrics", PrometheusExpositionService.of(prometheus.getPrometheusRegistry()));
+        }
+        admin.service("/health", (ctx, req) -> {
+            boolean ready = !(pdp instanceof EmbeddedDecisionClient e) || e.pdp().engine().active() != null;
+            return HttpResponse.of(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, MediaType.JSON_UTF_8,
+                    "{\"status\":\"" + (ready ? "ok" : "no policy bundle active") + "\",\"pdp\":\""
+                            + pdp.describe().replace("\"", "'") + "\"}");
+        });
+        return admin.build();
     }
 
     private static DecisionClient decisionClient(GatewayConfig.Pdp cfg, MeterRegistry registry, Clock clock,
             ExecutorService executor) {
         if (cfg.mode() == GatewayConfig.PdpMode.REMOTE) {
-            return new RemoteDecisionClient(cfg.address(), cfg.timeout(), cfg.entrypoint());
+            DecisionClient remote = new RemoteDecisionClient(cfg.address(), cfg.timeout(), cfg.entrypoint());
+            // Embedded PDPs cache decisions themselves; a remote one is worth caching on this side of the hop.
+            return cfg.cacheSize() > 0 ? new CachingDecisionClient(remote, cfg.cacheSize(), registry) : remote;
         }
         PdpConfig pdpConfig = PdpConfig.defaults().withOverrides(null, cfg.bundle(), cfg.policies(), cfg.entrypoint());
         return new EmbeddedDecisionClient(Pdp.start(pdpConfig, registry, clock), executor);
@@ -107,7 +129,15 @@ public final class GatewayServer implements AutoCloseable {
 
     public GatewayServer start() {
         server.start().join();
+        if (admin != null) {
+            admin.start().join();
+        }
         return this;
+    }
+
+    /** The admin port (metrics, health), or -1 when disabled. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.activeLocalPort();
     }
 
     public int port() {
@@ -120,6 +150,9 @@ public final class GatewayServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (admin != null) {
+            admin.stop().join();
+        }
         server.stop().join();
         pdp.close();
         clientFactories.forEach(ClientFactory::close);

@@ -76,6 +76,19 @@ class GatewaySmokeTest {
     }
 
     @Test
+    void adminPortServesMetricsAndHealth() {
+        get(h.client(GatewayHarness.API, h.pki.partnerClient()), "/metrics-check");
+        WebClient admin = WebClient.of("http://127.0.0.1:" + h.gateway().adminPort());
+        AggregatedHttpResponse health = admin.get("/health").aggregate().join();
+        assertThat(health.status().code()).isEqualTo(200);
+        assertThat(health.contentUtf8()).contains("\"status\":\"ok\"").contains("embedded");
+        String metrics = admin.get("/metrics").aggregate().join().contentUtf8();
+        assertThat(metrics).contains("pep_requests_total{effect=\"allow\",service=\"partner-api\"}")
+                .contains("pep_client_verify_total{code=\"0\",service=\"partner-api\"}")
+                .contains("pep_decision_duration_seconds").contains("pdp_decisions_total");
+    }
+
+    @Test
     void missingCertificateIs401AndHostMismatchIs421() {
         AggregatedHttpResponse none = get(h.client(GatewayHarness.API, null), "/x");
         assertThat(none.status().code()).isEqualTo(401);

@@ -29,9 +29,10 @@ import java.util.Set;
  * @param services protected services, selected by SNI
  * @param auditEnabled one JSON access-log line per request
  * @param auditMask access-log fields replaced by "***" (e.g. subject_dn)
+ * @param admin the plain-HTTP admin port (metrics, health)
  */
 public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boolean auditEnabled,
-        List<String> auditMask) {
+        List<String> auditMask, Admin admin) {
 
     public GatewayConfig {
         services = List.copyOf(services);
@@ -42,13 +43,19 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
     public enum PdpMode { EMBEDDED, REMOTE }
 
     /**
+     * @param port admin port (-1 = off); {@code /metrics} and {@code /health}
+     * @param host address it binds to (loopback by default: metrics are not for the internet)
+     */
+    public record Admin(int port, String host) {}
+
+    /**
      * @param policies embedded: a Rego directory compiled with the pinned opa
      * @param bundle embedded: a bundle file or URL (neither = the reference policy in the jar)
      * @param address remote: host:port of a PDP
      * @param timeout remote: deadline of one decision
      */
     public record Pdp(PdpMode mode, @Nullable Path policies, @Nullable String bundle, @Nullable String address,
-            Duration timeout, String entrypoint) {}
+            Duration timeout, String entrypoint, int cacheSize) {}
 
     public static GatewayConfig load(Path file) throws ConfigException, IOException {
         return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent());
@@ -95,6 +102,9 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
             }
             services.add(svc);
         }
+        ConfigNode adminNode = root.section("admin");
+        Admin admin = new Admin(adminNode.integer("port", 9443, -1, 65535), adminNode.string("host", "127.0.0.1"));
+        adminNode.rejectUnknownKeys();
         ConfigNode audit = root.section("audit");
         boolean auditEnabled = audit.bool("enabled", true);
         List<String> mask = audit.strings("mask");
@@ -103,7 +113,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         if (!errors.isEmpty()) {
             throw new ConfigException(name, errors);
         }
-        return new GatewayConfig(port, pdp, services, auditEnabled, mask);
+        return new GatewayConfig(port, pdp, services, auditEnabled, mask, admin);
     }
 
     private static Pdp pdp(ConfigNode n, Path baseDir) {
@@ -113,6 +123,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         String address = n.string("address", null);
         int timeoutMs = n.integer("timeout_ms", 50, 1, 60_000);
         String entrypoint = n.string("entrypoint", PdpConfig.DEFAULT_ENTRYPOINT);
+        int cacheSize = n.integer("cache_size", 10_000, 0, 10_000_000);
         n.rejectUnknownKeys();
         if ("remote".equals(mode)) {
             if (address == null) {
@@ -132,7 +143,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
             bundleRef = baseDir.resolve(bundle).normalize().toString();
         }
         return new Pdp("remote".equals(mode) ? PdpMode.REMOTE : PdpMode.EMBEDDED, policiesDir, bundleRef, address,
-                Duration.ofMillis(timeoutMs), entrypoint);
+                Duration.ofMillis(timeoutMs), entrypoint, cacheSize);
     }
 
     @Nullable

@@ -71,6 +71,7 @@ public final class GatewayHarness implements AutoCloseable {
     public String config(String mtls, String policy) {
         return """
                 listen: {port: 0}
+                admin: {port: 0}
                 pdp: {mode: embedded, policies: %s, entrypoint: gw/authz/decision}
                 services:
                   - name: partner-api
@@ -98,6 +99,10 @@ public final class GatewayHarness implements AutoCloseable {
 
     public int port() {
         return gateway.port();
+    }
+
+    public GatewayServer gateway() {
+        return gateway;
     }
 
     /** An HTTPS client to the gateway with the given SNI, presenting {@code cert} (null = no certificate). */
