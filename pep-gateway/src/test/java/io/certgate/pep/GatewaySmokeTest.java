@@ -85,7 +85,8 @@ class GatewaySmokeTest {
         String metrics = admin.get("/metrics").aggregate().join().contentUtf8();
         assertThat(metrics).contains("pep_requests_total{effect=\"allow\",service=\"partner-api\"}")
                 .contains("pep_client_verify_total{code=\"0\",service=\"partner-api\"}")
-                .contains("pep_decision_duration_seconds").contains("pdp_decisions_total");
+                .contains("pep_decision_duration_seconds").contains("pdp_decisions_total")
+                .contains("armeria_server_tls_handshakes");
     }
 
     @Test

@@ -51,7 +51,6 @@ import org.bouncycastle.cert.ocsp.jcajce.JcaBasicOCSPRespBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,36 +64,36 @@ class OcspCheckerTest {
     private static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
     private static TestPki pki;
     private static ClientFactory clientFactory;
+    private static Server server;
+    private static String url;
+    /** The current test's responder: one server for the class (stopping one takes seconds), fresh state per test. */
+    private static volatile Responder current;
 
     private final MutableClock clock = new MutableClock(NOW);
     private final Responder responder = new Responder();
-    private Server server;
-    private String url;
 
     @BeforeAll
-    static void createPki() {
+    static void startResponder() {
         pki = TestPki.builder().now(NOW).build();
         clientFactory = ClientFactory.builder().build();
-    }
-
-    @AfterAll
-    static void closeFactory() {
-        clientFactory.close();
-    }
-
-    @BeforeEach
-    void startResponder() {
-        responder.signer = pki.intermediateCa();
         server = Server.builder().http(0)
-                .route().post("/ocsp").build((ctx, req) -> HttpResponse.of(req.aggregate().thenApply(responder::serve)))
+                .route().post("/ocsp").build((ctx, req) -> HttpResponse.of(req.aggregate()
+                        .thenApply(agg -> current.serve(agg))))
                 .build();
         server.start().join();
         url = "http://127.0.0.1:" + server.activeLocalPort() + "/ocsp";
     }
 
-    @AfterEach
-    void stopResponder() {
+    @AfterAll
+    static void stopResponder() {
+        clientFactory.close();
         server.stop().join();
+    }
+
+    @BeforeEach
+    void installResponder() {
+        responder.signer = pki.intermediateCa();
+        current = responder;
     }
 
     private OcspChecker.Builder checker() {

@@ -126,6 +126,9 @@ class PdpServerTest {
             big.addRequests(DecideRequest.getDefaultInstance());
         }
         assertThatThrownBy(() -> grpc.decideBatch(big.build())).hasMessageContaining("at most 100");
+        DecideRequest huge = DecideRequest.newBuilder().setInput(input("x".repeat(70_000))).build();
+        assertThatThrownBy(() -> grpc.decide(huge)).isInstanceOfSatisfying(StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
     }
 
     @Test
