@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
+import com.linecorp.armeria.client.ResponseTimeoutMode;
 import com.linecorp.armeria.client.grpc.GrpcClients;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.api.grpc.v1.ClientCertificate;
@@ -38,6 +39,9 @@ public final class RemoteDecisionClient implements DecisionClient {
         this.entrypoint = entrypoint;
         this.stub = GrpcClients.builder("http://" + address)
                 .responseTimeout(timeout)
+                // The deadline covers connecting too: by default it starts once the request is sent, so a PDP
+                // that accepts TCP but never answers held every request for the 3.2 s connect timeout.
+                .responseTimeoutMode(ResponseTimeoutMode.FROM_START)
                 .build(DecisionServiceFutureStub.class);
     }
 

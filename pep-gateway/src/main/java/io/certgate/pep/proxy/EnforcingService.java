@@ -93,7 +93,23 @@ public final class EnforcingService implements HttpService {
             return finish(line, start, "deny", 421, "MISDIRECTED_REQUEST", errors.error(421, "MISDIRECTED_REQUEST",
                     "the Host header (" + host + ") does not belong to the TLS server name (" + sni + ")", ""));
         }
-        ClientVerification v = verifier.verify(peerChain(ctx.sslSession()));
+        if (hasDotSegment(ctx.path())) {
+            // The upstream would resolve "/./mfa" to "/mfa"; the path condition and the policy would not.
+            return finish(line, start, "deny", 400, "BAD_PATH", errors.error(400, "BAD_PATH",
+                    "the request path has a '.' or '..' segment; send it normalized", ""));
+        }
+        return HttpResponse.of(verifier.verifyAsync(peerChain(ctx.sslSession())).handleAsync((v, failure) -> {
+            if (failure != null) {
+                log.error("service {}: client verification failed unexpectedly", service.name(), failure);
+                return finish(line, start, "deny", 401, "CERT_UNTRUSTED", errors.error(401, "CERT_UNTRUSTED",
+                        "the client certificate could not be verified", ""));
+            }
+            return afterVerification(ctx, req, v, line, start, sni, host);
+        }, ctx.eventLoop()));
+    }
+
+    private HttpResponse afterVerification(ServiceRequestContext ctx, HttpRequest req, ClientVerification v,
+            ObjectNode line, long start, String sni, String host) {
         CertificateIdentity id = null;
         if (v.present()) {
             line.put("verify_code", v.code());
@@ -181,7 +197,7 @@ public final class EnforcingService implements HttpService {
     }
 
     private static void addObligations(RequestHeadersBuilder forwarded, Decision d) {
-        d.obligationHeaders().forEach(forwarded::set);
+        d.obligationHeaders().forEach((name, value) -> forwarded.set(name, IdentityHeaders.safe(value)));
     }
 
     private HttpResponse forward(ServiceRequestContext ctx, HttpRequest req, RequestHeadersBuilder headers) {
@@ -249,6 +265,15 @@ public final class EnforcingService implements HttpService {
         line.put("sha256", id.sha256());
         line.put("not_before", id.notBefore().toString());
         line.put("not_after", id.notAfter().toString());
+    }
+
+    static boolean hasDotSegment(String path) {
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Nullable

@@ -8,17 +8,20 @@ import java.util.List;
  * The outcome of checking a client's certificate for one request.
  *
  * @param chain what the client presented, leaf first (empty when none)
+ * @param path the verified path, leaf to trust anchor (partial or empty when verification failed)
  * @param code OpenSSL X509_V_ERR number, 0 = verified; meaningless without a certificate
  * @param message OpenSSL's text for the code
  * @param accepted whether the request may go on (verified, or the code is waived by the CA error strategy)
  */
-public record ClientVerification(List<X509Certificate> chain, int code, String message, boolean accepted) {
+public record ClientVerification(List<X509Certificate> chain, List<X509Certificate> path, int code, String message,
+        boolean accepted) {
     public ClientVerification {
         chain = List.copyOf(chain);
+        path = List.copyOf(path);
     }
 
     public static ClientVerification none(boolean accepted) {
-        return new ClientVerification(List.of(), 0, "no client certificate", accepted);
+        return new ClientVerification(List.of(), List.of(), 0, "no client certificate", accepted);
     }
 
     public boolean present() {

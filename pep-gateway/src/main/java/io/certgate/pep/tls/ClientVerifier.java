@@ -3,7 +3,9 @@ package io.certgate.pep.tls;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.cert.ChainVerifier;
+import io.certgate.pdp.cert.OcspChecker;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.cert.VerifyResult;
 import io.certgate.pep.config.CaErrorStrategy;
@@ -23,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One service's client-certificate policy: OpenSSL-compatible chain verification against its CA
@@ -41,9 +44,13 @@ public final class ClientVerifier {
     private final List<X509CRL> crls;
     private final Clock clock;
     private final Cache<String, VerifyResult> cache;
+    @Nullable
+    private final OcspChecker ocsp;
 
     public ClientVerifier(String service, ServiceConfig.Mtls mtls, Clock clock) throws PemBundleException {
         this.service = service;
+        this.ocsp = mtls.ocspEnabled()
+                ? OcspChecker.builder().softFail(mtls.ocspSoftFail()).clock(clock).build() : null;
         this.mtls = mtls;
         this.clock = clock;
         this.trustAnchors = mtls.caFile() == null ? List.of() : ChainVerifier.readCertificates(mtls.caFile());
@@ -66,6 +73,9 @@ public final class ClientVerifier {
 
     public ClientVerifier bindTo(MeterRegistry registry) {
         CaffeineCacheMetrics.monitor(registry, cache, "client_verification_" + service);
+        if (ocsp != null) {
+            ocsp.bindTo(registry);
+        }
         return this;
     }
 
@@ -78,13 +88,32 @@ public final class ClientVerifier {
         return mtls.verify();
     }
 
-    /** Verifies what the client presented (leaf first; empty when nothing). */
+    /**
+     * Verifies the chain, then (when the service enables OCSP and the chain verified) asks the
+     * leaf's OCSP responder. OCSP is only consulted for verified chains: its URL comes from the
+     * certificate, and an unverified certificate must not make the gateway call arbitrary URLs.
+     */
+    public CompletableFuture<ClientVerification> verifyAsync(List<X509Certificate> presented) {
+        ClientVerification v = verify(presented);
+        if (ocsp == null || !v.verified() || v.path().size() < 2) {
+            return CompletableFuture.completedFuture(v);
+        }
+        return ocsp.check(v.path().get(0), v.path().get(1)).thenApply(r -> {
+            if (r.verifyCode() == 0) {
+                return v;
+            }
+            return new ClientVerification(v.chain(), v.path(), r.verifyCode(), r.verifyMessage(),
+                    waived(r.verifyCode()));
+        });
+    }
+
+    /** Verifies what the client presented (leaf first; empty when nothing), without OCSP. */
     public ClientVerification verify(List<X509Certificate> presented) {
         if (presented.isEmpty() || mtls.verify() == VerifyMode.NONE) {
             return ClientVerification.none(mtls.verify() != VerifyMode.REQUIRED);
         }
         if (presented.size() > MAX_PRESENTED_CHAIN) {
-            return new ClientVerification(presented.subList(0, 1), 22, "certificate chain too long",
+            return new ClientVerification(presented.subList(0, 1), List.of(), 22, "certificate chain too long",
                     waived(22));
         }
         VerifyResult r;
@@ -97,7 +126,7 @@ public final class ClientVerifier {
                 cache.put(key, r);
             }
         }
-        return new ClientVerification(presented, r.code(), r.message(), r.ok() || waived(r.code()));
+        return new ClientVerification(presented, r.path(), r.code(), r.message(), r.ok() || waived(r.code()));
     }
 
     private boolean waived(int code) {
