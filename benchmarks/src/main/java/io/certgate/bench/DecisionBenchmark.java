@@ -47,10 +47,7 @@ public class DecisionBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        PdpConfig d = PdpConfig.defaults();
-        PdpConfig cfg = new PdpConfig(0, d.maxRequestBytes(), null, null, d.pollInterval(), d.entrypoint(),
-                d.extraEntrypoints(), d.engine(), d.timezone(), d.certificateCacheSize(), 0, false,
-                d.maskedInputPaths());
+        PdpConfig cfg = PdpConfig.defaults().withOverrides(0, null, null, null).withDecisionCache(0, false);
         pdp = Pdp.start(cfg, new SimpleMeterRegistry(), Clock.systemUTC());
         policy = pdp.engine().require();
         input = (ObjectNode) new ObjectMapper().readTree(Files.readString(Path.of(inputFile)));

@@ -47,10 +47,7 @@ public class GrpcRoundTripBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        PdpConfig d = PdpConfig.defaults();
-        PdpConfig cfg = new PdpConfig(0, d.maxRequestBytes(), null, null, d.pollInterval(), d.entrypoint(),
-                d.extraEntrypoints(), d.engine(), d.timezone(), d.certificateCacheSize(), 0, false,
-                d.maskedInputPaths());
+        PdpConfig cfg = PdpConfig.defaults().withOverrides(0, null, null, null).withDecisionCache(0, false);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         pdp = Pdp.start(cfg, registry, Clock.systemUTC());
         server = new PdpServer(pdp, registry).start();

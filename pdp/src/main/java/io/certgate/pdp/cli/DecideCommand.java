@@ -10,7 +10,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -50,12 +52,14 @@ final class DecideCommand implements Callable<Integer> {
                 source == null || source.bundle == null ? null : source.bundle.toString(),
                 source == null ? null : source.policies, entrypoint);
         if (timezone != null) {
-            cfg = PdpConfig.parse("time: {timezone: \"" + timezone + "\"}", "--timezone")
-                    .withOverrides(null, cfg.bundle(), cfg.policies(), cfg.entrypoint());
+            try {
+                cfg = cfg.withTimezone(ZoneId.of(timezone));
+            } catch (DateTimeException e) {
+                System.err.println("--timezone: '" + timezone + "' is not an IANA time zone (e.g. Europe/Berlin)");
+                return 2;
+            }
         }
-        cfg = new PdpConfig(cfg.port(), cfg.maxRequestBytes(), cfg.bundle(), cfg.policies(), cfg.pollInterval(),
-                cfg.entrypoint(), cfg.extraEntrypoints(), cfg.engine(), cfg.timezone(), cfg.certificateCacheSize(),
-                0, false, cfg.maskedInputPaths());
+        cfg = cfg.withDecisionCache(0, false);
         Clock clock = at == null ? Clock.systemUTC() : Clock.fixed(Instant.parse(at), ZoneOffset.UTC);
         try (Pdp pdp = Pdp.start(cfg, new SimpleMeterRegistry(), clock)) {
             BundleStatus status = pdp.bundles().status();

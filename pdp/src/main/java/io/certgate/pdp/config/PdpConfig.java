@@ -143,6 +143,18 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
                 zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask);
     }
 
+    /** A copy with another decision cache size (0 disables) and decision log switch. */
+    public PdpConfig withDecisionCache(int size, boolean log) {
+        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+                engine, timezone, certificateCacheSize, size, log, maskedInputPaths);
+    }
+
+    /** A copy with {@code input.time} in another zone. */
+    public PdpConfig withTimezone(ZoneId zone) {
+        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+                engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths);
+    }
+
     /** A copy with command-line overrides applied (null = keep). */
     public PdpConfig withOverrides(@Nullable Integer port, @Nullable String bundle, @Nullable Path policies,
             @Nullable String entrypoint) {

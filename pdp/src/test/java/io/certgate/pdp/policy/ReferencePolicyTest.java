@@ -31,10 +31,7 @@ class ReferencePolicyTest {
 
     @BeforeAll
     static void start() {
-        PdpConfig d = PdpConfig.defaults();
-        pdp = Pdp.start(new PdpConfig(0, d.maxRequestBytes(), null, null, d.pollInterval(), d.entrypoint(),
-                List.of(), d.engine(), d.timezone(), 100, 0, false, List.of()), new SimpleMeterRegistry(),
-                Clock.systemUTC());
+        pdp = Pdp.start(PdpConfig.defaults().withDecisionCache(0, false), new SimpleMeterRegistry(), Clock.systemUTC());
         assertThat(pdp.bundles().status().revision()).as("embedded reference bundle").isEqualTo("reference");
     }
 
