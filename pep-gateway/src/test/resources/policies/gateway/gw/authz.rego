@@ -8,7 +8,7 @@ decision := {
 	"effect": "allow",
 	"status": 200,
 	"reasons": [],
-	"obligations": {"headers": {"x-client-id": input.certificate.cn, "x-roles": "billing.read"}},
+	"obligations": {"headers": {"x-client-id": object.get(input, ["certificate", "cn"], "anonymous"), "x-roles": "billing.read"}},
 	"ttl_seconds": 0,
 } if {
 	allowed

@@ -210,8 +210,14 @@ public final class EnforcingService implements HttpService {
         headers.set("x-forwarded-proto", "https");
         headers.set("x-forwarded-host", req.headers().authority() == null ? "" : req.headers().authority());
         headers.path(ctx.query() == null ? ctx.path() : ctx.path() + '?' + ctx.query());
+        // The upstream is addressed by its own name (TLS SNI and certificate check follow the authority);
+        // the client-facing host travels in x-forwarded-host.
+        headers.authority(upstream.uri().getRawAuthority());
         RequestHeaders out = headers.build();
-        return upstream.execute(req.withHeaders(out));
+        return upstream.execute(req.withHeaders(out)).recover(failure -> {
+            log.warn("service {}: upstream {} failed: {}", service.name(), upstream.uri(), failure.toString());
+            return errors.error(502, "UPSTREAM_UNAVAILABLE", "the upstream service did not answer", "");
+        });
     }
 
     private ObjectNode input(ServiceRequestContext ctx, RequestHeaders headers, String sni, String host) {
