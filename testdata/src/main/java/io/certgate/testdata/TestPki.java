@@ -34,6 +34,10 @@ import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.CRLReason;
@@ -376,6 +380,32 @@ public final class TestPki {
         }
     }
 
+    // ------------------------------------------------------------------ OCSP
+
+    /**
+     * A delegated OCSP responder certificate {@code ocsp-responder-ISSUER} issued by {@code issuer}: an end-entity
+     * with keyUsage digitalSignature, extendedKeyUsage id-kp-OCSPSigning and id-pkix-ocsp-nocheck, valid
+     * now-1d .. now+30d. Memoized per issuer; not part of {@link #all()} (nor written by {@link #writeTo(Path)}).
+     */
+    public TestCert ocspResponder(TestCert issuer) {
+        Objects.requireNonNull(issuer, "issuer");
+        return cert("ocsp-responder-" + issuer.name(), () -> certificate("ocsp-responder-" + issuer.name())
+                .c("DE").o(ORG).cn("OCSP Responder for " + issuer.name()).ocspSigning().ocspNoCheck()
+                .issuedBy(issuer).validity(now.minus(days(1)), now.plus(days(30)))
+                .defect("delegated OCSP responder (id-kp-OCSPSigning) issued by " + issuer.name()).build());
+    }
+
+    /**
+     * A valid clientAuth certificate named {@code name} (which also seeds its serial), issued by
+     * {@link #intermediateCa()}, whose authorityInfoAccess extension names {@code ocspUrl} as its OCSP responder
+     * (id-ad-ocsp). Not memoized: each call signs a new certificate (with the same serial for the same name).
+     */
+    public TestCert ocspClient(String name, String ocspUrl) {
+        return clientOf(name, intermediateCa()).ocspUrl(ocspUrl).validity(now.minus(days(1)), now.plus(days(90)))
+                .verifyCode(OpenSslCodes.OK).defect("valid client with an AIA OCSP responder URL " + ocspUrl)
+                .build();
+    }
+
     /**
      * Every certificate of the fixed set, in file order: CAs, server, then the clients (valid ones first).
      */
@@ -589,6 +619,8 @@ public final class TestPki {
         private final List<KeyPurposeId> eku = new ArrayList<>();
         private final List<GeneralName> sans = new ArrayList<>();
         private final List<Extension> extraExtensions = new ArrayList<>();
+        private final List<String> ocspUrls = new ArrayList<>();
+        private boolean ocspNoCheck;
         private boolean authorityKeyId = true;
         private String defect = "";
         private Integer verifyCode;
@@ -701,6 +733,27 @@ public final class TestPki {
             return this;
         }
 
+        /** Adds id-kp-OCSPSigning to extendedKeyUsage: a delegated OCSP responder certificate (RFC 6960 4.2.2.2). */
+        public CertBuilder ocspSigning() {
+            eku.add(KeyPurposeId.id_kp_OCSPSigning);
+            return this;
+        }
+
+        /** Adds the id-pkix-ocsp-nocheck extension (RFC 6960 4.2.2.2.1), as delegated responder certificates carry. */
+        public CertBuilder ocspNoCheck() {
+            this.ocspNoCheck = true;
+            return this;
+        }
+
+        /**
+         * Adds an authorityInfoAccess extension (non-critical) with one id-ad-ocsp access description per URL,
+         * in order.
+         */
+        public CertBuilder ocspUrl(String... urls) {
+            Arrays.stream(urls).map(Objects::requireNonNull).forEach(ocspUrls::add);
+            return this;
+        }
+
         public CertBuilder dns(String... names) {
             Arrays.stream(names).forEach(n -> sans.add(new GeneralName(GeneralName.dNSName, n)));
             return this;
@@ -796,6 +849,15 @@ public final class TestPki {
                 if (!sans.isEmpty()) {
                     b.addExtension(Extension.subjectAlternativeName, false,
                             new GeneralNames(sans.toArray(new GeneralName[0])));
+                }
+                if (!ocspUrls.isEmpty()) {
+                    b.addExtension(Extension.authorityInfoAccess, false, new AuthorityInformationAccess(
+                            ocspUrls.stream().map(u -> new AccessDescription(AccessDescription.id_ad_ocsp,
+                                    new GeneralName(GeneralName.uniformResourceIdentifier, u)))
+                                    .toArray(AccessDescription[]::new)));
+                }
+                if (ocspNoCheck) {
+                    b.addExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE);
                 }
                 for (Extension e : extraExtensions) {
                     b.addExtension(e);
