@@ -88,6 +88,11 @@ public final class LoadedPolicy {
      * set, {@code [{"result": …}]}, or {@code []} when the entrypoint is undefined for this input.
      */
     public String evaluate(String entrypoint, String inputJson) throws PolicyException {
+        return evaluate(entrypoint, inputJson, options.evaluationTimeout());
+    }
+
+    /** Like {@link #evaluate(String, String)} with another deadline (activation smoke test and warm-up). */
+    String evaluate(String entrypoint, String inputJson, java.time.Duration deadline) throws PolicyException {
         Integer id = entrypoints.get(entrypoint);
         if (id == null) {
             throw new PolicyException(PolicyException.Kind.UNKNOWN_ENTRYPOINT, "entrypoint '" + entrypoint
@@ -95,12 +100,12 @@ public final class LoadedPolicy {
         }
         Evaluator e = acquire();
         try {
-            return e.evaluate(id, inputJson, options.evaluationTimeout().toNanos());
+            return e.evaluate(id, inputJson, deadline.toNanos());
         } catch (RuntimeException | StackOverflowError err) {
             e.markBroken();
             if (e.timedOut()) {
                 throw new PolicyException(PolicyException.Kind.TIMEOUT, "evaluation of " + entrypoint
-                        + " exceeded its " + options.evaluationTimeout().toMillis() + " ms deadline", err);
+                        + " exceeded its " + deadline.toMillis() + " ms deadline", err);
             }
             throw new PolicyException(PolicyException.Kind.EVALUATION_ERROR, "evaluation of " + entrypoint
                     + " failed: " + describe(err), err);

@@ -13,6 +13,9 @@ import com.linecorp.armeria.common.annotation.Nullable;
  * bundle that fails any step is rejected and the previous one keeps serving.
  */
 public final class PolicyEngine implements AutoCloseable {
+    private static final java.time.Duration SMOKE_DEADLINE = java.time.Duration.ofSeconds(10);
+    private static final java.time.Duration WARM_UP_BUDGET = java.time.Duration.ofSeconds(2);
+    private static final int WARM_UP_ROUNDS = 50;
     private final EngineOptions options;
     private final ObjectMapper json;
     private final List<String> requiredEntrypoints;
@@ -48,18 +51,37 @@ public final class PolicyEngine implements AutoCloseable {
                         + "); annotate the rule with '# METADATA' / '# entrypoint: true'");
             }
             try {
-                candidate.evaluate(entrypoint, "{}");
+                candidate.evaluate(entrypoint, "{}", SMOKE_DEADLINE);
             } catch (PolicyException e) {
                 candidate.close();
                 throw new BundleException(bundle.source() + ": smoke evaluation of '" + entrypoint
                         + "' failed: " + e.getMessage(), e);
             }
         }
+        warmUp(candidate);
         LoadedPolicy previous = active.getAndSet(candidate);
         if (previous != null) {
             previous.close();
         }
         return candidate;
+    }
+
+    /**
+     * Runs the required entrypoints a few times on every evaluator before the swap, so the first real
+     * requests do not pay for JIT compilation of the freshly generated wasm code (which can exceed the
+     * evaluation deadline on a cold, busy machine and turn allows into POLICY_ERROR denies).
+     */
+    private void warmUp(LoadedPolicy candidate) {
+        long until = System.nanoTime() + WARM_UP_BUDGET.toNanos();
+        for (int i = 0; i < WARM_UP_ROUNDS * options.poolSize() && System.nanoTime() < until; i++) {
+            for (String entrypoint : requiredEntrypoints) {
+                try {
+                    candidate.evaluate(entrypoint, "{}", SMOKE_DEADLINE);
+                } catch (PolicyException e) {
+                    return; // the smoke test passed; a warm-up hiccup is not a reason to reject
+                }
+            }
+        }
     }
 
     /** The active bundle, or {@code null} before the first activation. */
