@@ -284,11 +284,23 @@ public final class GatewayLoad {
         Upstream upstream = new Upstream();
         EventLoopGroup clientLoops = EventLoopGroups.newEventLoopGroup(2, "load-client", true);
         List<Result> results = new ArrayList<>();
+        List<Setup> setups = new ArrayList<>();
         try {
             for (String mode : o.modes()) {
-                results.addAll(runMode(o, mode, dir, policies, pki, client, upstream, clientLoops));
+                Setup setup = Setup.start(mode, dir, policies, upstream);
+                setups.add(setup);
+                sanityCheck(setup.gateway.port(), pki, client, upstream, clientLoops);
+            }
+            // Scenario by scenario, each PDP mode in turn: both see the same JIT state and much the same
+            // competition for the CPU, so their ratio is fairer than with one mode after the other.
+            for (String scenario : o.scenarios()) {
+                for (Setup setup : setups) {
+                    results.add(runScenario(o, scenario, setup.mode, setup.gateway.port(), pki, client, upstream,
+                            setup.pdpRegistry, clientLoops));
+                }
             }
         } finally {
+            setups.forEach(Setup::close);
             clientLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             upstream.close();
         }
@@ -299,53 +311,79 @@ public final class GatewayLoad {
         return print(results, o);
     }
 
-    private static List<Result> runMode(Options o, String mode, Path dir, Path policies, TestPki pki, TestCert client,
-            Upstream upstream, EventLoopGroup clientLoops) throws Exception {
-        MeterRegistry gatewayRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Pdp remotePdp = null;
-        PdpServer remoteServer = null;
-        String pdpYaml;
-        MeterRegistry pdpRegistry;
-        if (mode.equals("remote")) {
-            PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            // Same settings as the embedded PDP (PdpConfig defaults, the same policy), on an ephemeral port.
-            remotePdp = Pdp.start(PdpConfig.defaults().withOverrides(0, null, policies, ENTRYPOINT), r,
-                    Clock.systemUTC());
-            if (remotePdp.engine().active() == null) {
-                throw new IllegalStateException("the remote PDP has no policy: " + remotePdp.bundles().status());
-            }
-            remoteServer = new PdpServer(remotePdp, r).start();
-            pdpRegistry = r;
-            pdpYaml = "{mode: remote, address: \"127.0.0.1:%d\", timeout_ms: 200, cache_size: 0, entrypoint: %s}"
-                    .formatted(remoteServer.port(), ENTRYPOINT);
-        } else {
-            pdpRegistry = gatewayRegistry; // the embedded PDP counts its decisions in the gateway's registry
-            pdpYaml = "{mode: embedded, policies: \"%s\", entrypoint: %s}".formatted(policies, ENTRYPOINT);
+    /** One gateway (and for {@code remote} its PDP server), all on ephemeral loopback ports. */
+    static final class Setup implements AutoCloseable {
+        final String mode;
+        final GatewayServer gateway;
+        /** The registry in which the PDP counts its decisions. */
+        final MeterRegistry pdpRegistry;
+        private final Pdp remotePdp;
+        private final PdpServer remoteServer;
+
+        private Setup(String mode, GatewayServer gateway, MeterRegistry pdpRegistry, Pdp remotePdp,
+                PdpServer remoteServer) {
+            this.mode = mode;
+            this.gateway = gateway;
+            this.pdpRegistry = pdpRegistry;
+            this.remotePdp = remotePdp;
+            this.remoteServer = remoteServer;
         }
-        String yaml = """
-                listen: {port: 0}
-                admin: {port: -1}
-                pdp: %s
-                services:
-                  - name: bench
-                    sni: [%s]
-                    server_cert: bench-server.pem
-                    server_key: bench-server.key
-                    mtls: {verify: required, ca_file: ca-only.pem}
-                    upstream: {url: "%s"}
-                    policy: {profile: partner}
-                """.formatted(pdpYaml, HOST, upstream.url());
-        GatewayConfig cfg = GatewayConfig.parse(yaml, "gateway.yaml", dir);
-        List<Result> out = new ArrayList<>();
-        try (GatewayServer gateway = new GatewayServer(cfg, gatewayRegistry, Clock.systemUTC()).start()) {
-            int port = gateway.port();
-            System.out.printf(Locale.ROOT, "pdp %s: gateway on 127.0.0.1:%d (%s)%n", mode, port,
-                    gateway.pdp().describe());
-            sanityCheck(port, pki, client, upstream, clientLoops);
-            for (String scenario : o.scenarios()) {
-                out.add(runScenario(o, scenario, mode, port, pki, client, upstream, pdpRegistry, clientLoops));
+
+        static Setup start(String mode, Path dir, Path policies, Upstream upstream) throws Exception {
+            MeterRegistry gatewayRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            Pdp remotePdp = null;
+            PdpServer remoteServer = null;
+            String pdpYaml;
+            MeterRegistry pdpRegistry;
+            if (mode.equals("remote")) {
+                PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+                // Same settings as the embedded PDP (PdpConfig defaults, the same policy), on an ephemeral port.
+                remotePdp = Pdp.start(PdpConfig.defaults().withOverrides(0, null, policies, ENTRYPOINT), r,
+                        Clock.systemUTC());
+                if (remotePdp.engine().active() == null) {
+                    remotePdp.close();
+                    throw new IllegalStateException("the remote PDP has no policy: " + remotePdp.bundles().status());
+                }
+                remoteServer = new PdpServer(remotePdp, r).start();
+                pdpRegistry = r;
+                pdpYaml = "{mode: remote, address: \"127.0.0.1:%d\", timeout_ms: 200, cache_size: 0, entrypoint: %s}"
+                        .formatted(remoteServer.port(), ENTRYPOINT);
+            } else {
+                pdpRegistry = gatewayRegistry; // the embedded PDP counts its decisions in the gateway's registry
+                pdpYaml = "{mode: embedded, policies: \"%s\", entrypoint: %s}".formatted(policies, ENTRYPOINT);
             }
-        } finally {
+            String yaml = """
+                    listen: {port: 0}
+                    admin: {port: -1}
+                    pdp: %s
+                    services:
+                      - name: bench
+                        sni: [%s]
+                        server_cert: bench-server.pem
+                        server_key: bench-server.key
+                        mtls: {verify: required, ca_file: ca-only.pem}
+                        upstream: {url: "%s"}
+                        policy: {profile: partner}
+                    """.formatted(pdpYaml, HOST, upstream.url());
+            GatewayServer gateway;
+            try {
+                gateway = new GatewayServer(GatewayConfig.parse(yaml, "gateway.yaml", dir), gatewayRegistry,
+                        Clock.systemUTC()).start();
+            } catch (Exception | Error e) {
+                if (remoteServer != null) {
+                    remoteServer.close();
+                    remotePdp.close();
+                }
+                throw e;
+            }
+            System.out.printf(Locale.ROOT, "pdp %s: gateway on 127.0.0.1:%d (%s)%n", mode, gateway.port(),
+                    gateway.pdp().describe());
+            return new Setup(mode, gateway, pdpRegistry, remotePdp, remoteServer);
+        }
+
+        @Override
+        public void close() {
+            gateway.close();
             if (remoteServer != null) {
                 remoteServer.close();
             }
@@ -353,7 +391,6 @@ public final class GatewayLoad {
                 remotePdp.close();
             }
         }
-        return out;
     }
 
     /** Before measuring: the partner gets 200 "ok" with its identity upstream; another CA's client gets 401. */
