@@ -18,6 +18,7 @@ import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.config.PdpConfig;
+import io.certgate.pdp.engine.EngineOptions;
 import io.certgate.pep.audit.AccessLog;
 import io.certgate.pep.config.GatewayConfig;
 import io.certgate.pep.config.ServiceConfig;
@@ -105,7 +106,11 @@ public final class GatewayServer implements AutoCloseable {
             // Embedded PDPs cache decisions themselves; a remote one is worth caching on this side of the hop.
             return cfg.cacheSize() > 0 ? new CachingDecisionClient(remote, cfg.cacheSize(), registry) : remote;
         }
-        PdpConfig pdpConfig = PdpConfig.defaults().withOverrides(null, cfg.bundle(), cfg.policies(), cfg.entrypoint());
+        PdpConfig defaults = PdpConfig.defaults();
+        EngineOptions engine = new EngineOptions(defaults.engine().poolSize(), defaults.engine().acquireTimeout(),
+                cfg.evaluationTimeout(), defaults.engine().maxMemoryPages());
+        PdpConfig pdpConfig = defaults.withOverrides(null, cfg.bundle(), cfg.policies(), cfg.entrypoint())
+                .withEngine(engine);
         return new EmbeddedDecisionClient(Pdp.start(pdpConfig, registry, clock), executor);
     }
 

@@ -149,6 +149,12 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
                 engine, timezone, certificateCacheSize, size, log, maskedInputPaths);
     }
 
+    /** A copy with other evaluator pool settings. */
+    public PdpConfig withEngine(EngineOptions options) {
+        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+                options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths);
+    }
+
     /** A copy with {@code input.time} in another zone. */
     public PdpConfig withTimezone(ZoneId zone) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,

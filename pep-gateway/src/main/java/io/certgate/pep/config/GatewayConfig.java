@@ -53,9 +53,10 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
      * @param bundle embedded: a bundle file or URL (neither = the reference policy in the jar)
      * @param address remote: host:port of a PDP
      * @param timeout remote: deadline of one decision
+     * @param evaluationTimeout embedded: deadline of one policy evaluation
      */
     public record Pdp(PdpMode mode, @Nullable Path policies, @Nullable String bundle, @Nullable String address,
-            Duration timeout, String entrypoint, int cacheSize) {}
+            Duration timeout, String entrypoint, int cacheSize, Duration evaluationTimeout) {}
 
     public static GatewayConfig load(Path file) throws ConfigException, IOException {
         return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent());
@@ -124,6 +125,8 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         int timeoutMs = n.integer("timeout_ms", 50, 1, 60_000);
         String entrypoint = n.string("entrypoint", PdpConfig.DEFAULT_ENTRYPOINT);
         int cacheSize = n.integer("cache_size", 10_000, 0, 10_000_000);
+        int evaluationMs = n.integer("evaluation_timeout_ms",
+                (int) io.certgate.pdp.engine.EngineOptions.defaults().evaluationTimeout().toMillis(), 1, 60_000);
         n.rejectUnknownKeys();
         if ("remote".equals(mode)) {
             if (address == null) {
@@ -143,7 +146,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
             bundleRef = baseDir.resolve(bundle).normalize().toString();
         }
         return new Pdp("remote".equals(mode) ? PdpMode.REMOTE : PdpMode.EMBEDDED, policiesDir, bundleRef, address,
-                Duration.ofMillis(timeoutMs), entrypoint, cacheSize);
+                Duration.ofMillis(timeoutMs), entrypoint, cacheSize, Duration.ofMillis(evaluationMs));
     }
 
     @Nullable

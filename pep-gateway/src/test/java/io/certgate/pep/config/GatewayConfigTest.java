@@ -1,0 +1,102 @@
+package io.certgate.pep.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.certgate.pdp.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GatewayConfigTest {
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void files() throws Exception {
+        for (String f : new String[] {"s.pem", "s.key", "ca.pem", "crl.pem"}) {
+            Files.writeString(dir.resolve(f), "x");
+        }
+    }
+
+    private GatewayConfig parse(String yaml) throws ConfigException {
+        return GatewayConfig.parse(yaml, "gateway.yaml", dir);
+    }
+
+    @Test
+    void readsAFullConfigResolvingPathsAgainstItsDirectory() throws Exception {
+        GatewayConfig c = parse("""
+                listen: {port: 9443}
+                admin: {port: -1}
+                pdp: {mode: remote, address: 10.0.0.9:8181, timeout_ms: 75, cache_size: 0}
+                audit: {mask: [subject_dn]}
+                services:
+                  - name: api
+                    sni: [API.example.com]
+                    server_cert: s.pem
+                    server_key: s.key
+                    mtls: {verify: optional, ca_file: ca.pem, ca_error_strategy: manualIgnoreList, ignore_codes: [10, 23],
+                           crl_files: [crl.pem], ocsp: {enabled: true, soft_fail: false}}
+                    upstream: {url: "https://up.example.com:9000", timeout_ms: 2000}
+                    policy: {mode: passive, profile: partner, on_pdp_unavailable: allow,
+                             when: {paths: ["/api/**"], methods: [get], headers: [{name: x-t, prefix: a}]}}
+                """);
+        assertThat(c.port()).isEqualTo(9443);
+        assertThat(c.admin().port()).isEqualTo(-1);
+        assertThat(c.pdp().mode()).isEqualTo(GatewayConfig.PdpMode.REMOTE);
+        assertThat(c.pdp().timeout()).isEqualTo(Duration.ofMillis(75));
+        ServiceConfig s = c.services().get(0);
+        assertThat(s.sni()).containsExactly("api.example.com");
+        assertThat(s.serverCert()).isEqualTo(dir.resolve("s.pem"));
+        assertThat(s.mtls().verify()).isEqualTo(VerifyMode.OPTIONAL);
+        assertThat(s.mtls().caErrorStrategy()).isEqualTo(CaErrorStrategy.MANUAL_IGNORE_LIST);
+        assertThat(s.mtls().ignoreCodes()).containsExactlyInAnyOrder(10, 23);
+        assertThat(s.mtls().ocspEnabled()).isTrue();
+        assertThat(s.mtls().ocspSoftFail()).isFalse();
+        assertThat(s.policy().enforce()).isFalse();
+        assertThat(s.policy().failOpen()).isTrue();
+        assertThat(s.policy().when().methods()).containsExactly("GET");
+    }
+
+    @Test
+    void everyErrorIsReportedWithItsLocation() {
+        assertThatThrownBy(() -> parse("""
+                listen: {port: 70000}
+                pdp: {mode: remote}
+                colour: blue
+                services:
+                  - name: "bad name"
+                    sni: []
+                    server_cert: missing.pem
+                    server_key: s.key
+                    mtls: {verify: sometimes, ca_error_strategy: manualIgnoreList}
+                    upstream: {url: "ftp://x"}
+                    policy: {mode: loud}
+                """)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).contains(
+                "listen.port: must be an integer in [0, 65535], got 70000",
+                "pdp.address: required with mode: remote (host:port of the PDP, e.g. 127.0.0.1:8181)",
+                "services[0].name: required: letters, digits, '.', '_' or '-'",
+                "services[0].sni: at least one host name is required (the TLS SNI that selects this service)",
+                "services[0].server_cert: file not found or not readable: " + dir.resolve("missing.pem"),
+                "services[0].mtls.verify: must be one of none | optional | required, got 'sometimes'",
+                "services[0].mtls.ignore_codes: manualIgnoreList needs the OpenSSL codes to ignore, e.g. [10]",
+                "services[0].upstream.url: must be an http:// or https:// URL with a host, got 'ftp://x'",
+                "services[0].policy.mode: must be one of active | passive, got 'loud'")
+                .anyMatch(m -> m.startsWith("colour: unknown key")));
+    }
+
+    @Test
+    void servicesAreRequiredAndSniMustBeUnique() {
+        assertThatThrownBy(() -> parse("listen: {port: 1}\n")).hasMessageContaining("at least one service");
+        assertThatThrownBy(() -> parse("""
+                services:
+                  - {name: a, sni: [x.test], server_cert: s.pem, server_key: s.key, mtls: {verify: none}, upstream: {url: "http://u:1"}}
+                  - {name: a, sni: [x.test], server_cert: s.pem, server_key: s.key, mtls: {verify: none}, upstream: {url: "http://u:1"}}
+                """)).hasMessageContaining("services[1].name: duplicate service name 'a'")
+                .hasMessageContaining("services[1].sni: 'x.test' is already used by another service");
+        assertThatThrownBy(() -> parse("services: [\n")).hasMessageContaining("not valid YAML");
+    }
+}
