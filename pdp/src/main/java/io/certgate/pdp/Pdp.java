@@ -9,6 +9,7 @@ import io.certgate.pdp.bundle.ClasspathBundleSource;
 import io.certgate.pdp.bundle.FileBundleSource;
 import io.certgate.pdp.bundle.HttpBundleSource;
 import io.certgate.pdp.bundle.PolicyDirectorySource;
+import io.certgate.pdp.cert.CertificateExpiryMetrics;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.decision.DecisionService;
@@ -40,7 +41,8 @@ public final class Pdp implements AutoCloseable {
         this.engine = new PolicyEngine(config.engine(), json, List.of(config.entrypoint()));
         this.bundles = new BundleManager(source(config), new BundleReader(json), engine, clock, registry);
         CertificateIdentities certs = new CertificateIdentities(clock, config.certificateCacheSize()).bindTo(registry);
-        InputEnricher enricher = new InputEnricher(new TimeFacts(clock, config.timezone()), certs);
+        CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
+        InputEnricher enricher = new InputEnricher(new TimeFacts(clock, config.timezone()), certs, expiry);
         DecisionLog log = new DecisionLog(json, config.maskedInputPaths(), config.decisionLog());
         this.decisions = new DecisionService(engine, enricher, log, json, config.entrypoint(),
                 config.decisionCacheSize(), registry);

@@ -14,6 +14,7 @@ import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.certgate.pdp.Pdp;
+import io.certgate.pdp.cert.CertificateExpiryMetrics;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.PemBundleException;
@@ -69,10 +70,15 @@ public final class GatewayServer implements AutoCloseable {
         sb.defaultVirtualHost().service("prefix:/", (ctx, req) -> HttpResponse.of(HttpStatus.MISDIRECTED_REQUEST, MediaType.JSON_UTF_8,
                 "{\"status\":421,\"error_code\":\"MISDIRECTED_REQUEST\",\"message\":\"no service is configured for this"
                         + " host name\",\"decision_id\":\"\"}"));
+        CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
+        // An embedded PDP reports the client certificates it is asked about into this same registry.
+        CertificateExpiryMetrics seenClients = config.pdp().mode() == GatewayConfig.PdpMode.REMOTE ? expiry : null;
         for (ServiceConfig svc : config.services()) {
             ClientVerifier verifier = new ClientVerifier(svc.name(), svc.mtls(), clock).bindTo(registry);
             WebClient upstream = upstream(svc);
-            EnforcingService enforcing = new EnforcingService(svc, verifier, pdp, identities, upstream, audit, registry);
+            watchConfiguredCertificates(expiry, svc);
+            EnforcingService enforcing = new EnforcingService(svc, verifier, pdp, identities, seenClients, upstream,
+                    audit, registry);
             for (String host : svc.sni()) {
                 VirtualHostBuilder vh = sb.virtualHost(host);
                 vh.tls(TlsKeyPair.of(svc.serverKey().toFile(), svc.serverCert().toFile()));
@@ -83,6 +89,21 @@ public final class GatewayServer implements AutoCloseable {
         }
         this.server = sb.build();
         this.admin = config.admin().port() < 0 ? null : adminServer(config.admin(), registry);
+    }
+
+    private static void watchConfiguredCertificates(CertificateExpiryMetrics expiry, ServiceConfig svc)
+            throws PemBundleException {
+        expiry.watch("server", svc.name(), ChainVerifier.readCertificates(svc.serverCert()));
+        if (svc.mtls().caFile() != null) {
+            expiry.watch("ca", svc.name(), ChainVerifier.readCertificates(svc.mtls().caFile()));
+        }
+        ServiceConfig.Upstream u = svc.upstream();
+        if (u.clientCert() != null) {
+            expiry.watch("upstream_client", svc.name(), ChainVerifier.readCertificates(u.clientCert()));
+        }
+        if (u.caFile() != null) {
+            expiry.watch("upstream_ca", svc.name(), ChainVerifier.readCertificates(u.caFile()));
+        }
     }
 
     private Server adminServer(GatewayConfig.Admin cfg, MeterRegistry registry) {

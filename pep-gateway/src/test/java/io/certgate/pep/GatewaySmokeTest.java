@@ -87,6 +87,12 @@ class GatewaySmokeTest {
                 .contains("pep_client_verify_total{code=\"0\",service=\"partner-api\"}")
                 .contains("pep_decision_duration_seconds").contains("pdp_decisions_total")
                 .contains("armeria_server_tls_handshakes");
+        // configured certificates and the client certificate just seen, labelled by service
+        assertThat(metrics).containsPattern("certgate_certificate_expiry_seconds\\{kind=\"ca\",serial=\"[0-9a-f]+\","
+                        + "source=\"partner-api\",subject=\"[^\"]+\"\\} [0-9.E]+")
+                .contains("certgate_certificate_expiry_seconds{kind=\"server\"")
+                .containsPattern("certgate_certificate_expiry_seconds\\{kind=\"client\",serial=\"0?"
+                        + h.pki.partnerClient().certificate().getSerialNumber().toString(16) + "\",source=\"partner-api\"");
     }
 
     @Test

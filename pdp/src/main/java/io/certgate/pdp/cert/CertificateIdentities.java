@@ -174,7 +174,7 @@ public final class CertificateIdentities {
         return serial.signum() < 0 ? "-" + hex : hex;
     }
 
-    private static List<String> values(X500Name name, ASN1ObjectIdentifier type) {
+    static List<String> values(X500Name name, ASN1ObjectIdentifier type) {
         List<String> out = new ArrayList<>();
         for (RDN rdn : name.getRDNs(type)) {
             for (var atv : rdn.getTypesAndValues()) {

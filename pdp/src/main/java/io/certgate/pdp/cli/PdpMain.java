@@ -9,6 +9,11 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class, DecideCommand.class})
 public final class PdpMain implements Runnable {
     public static void main(String[] args) {
+        String problem = LogFormat.problem(System.getenv());
+        if (problem != null) {
+            System.err.println(problem);
+            System.exit(2);
+        }
         System.exit(run(args));
     }
 

@@ -218,6 +218,11 @@ public final class DecisionService {
                 .tag("entrypoint", path)
                 .register(registry)
                 .increment();
+        if (d.effect() != Effect.ALLOW) {
+            for (Reason r : d.reasons()) {
+                registry.counter("pdp_decision_reasons_total", "code", r.code()).increment();
+            }
+        }
         latency.record(nanos, TimeUnit.NANOSECONDS);
         if (error != null) {
             registry.counter("pdp_policy_errors_total", "kind", d.reasons().get(0).code()).increment();

@@ -2,6 +2,7 @@ package io.certgate.pdp.input;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.annotation.Nullable;
+import io.certgate.pdp.cert.CertificateExpiryMetrics;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.CertificateIdentity;
 import io.certgate.pdp.cert.CertificateParseException;
@@ -16,10 +17,14 @@ import java.util.Set;
 public final class InputEnricher {
     private final TimeFacts time;
     private final CertificateIdentities certificates;
+    @Nullable
+    private final CertificateExpiryMetrics expiry;
 
-    public InputEnricher(TimeFacts time, CertificateIdentities certificates) {
+    /** @param expiry where presented client certificates are reported, or null to not track them */
+    public InputEnricher(TimeFacts time, CertificateIdentities certificates, @Nullable CertificateExpiryMetrics expiry) {
         this.time = time;
         this.certificates = certificates;
+        this.expiry = expiry;
     }
 
     /**
@@ -33,6 +38,9 @@ public final class InputEnricher {
         Instant now = time.now();
         if (cert != null) {
             CertificateIdentity id = certificates.identify(cert.chainDer());
+            if (expiry != null) {
+                expiry.seen(input.path("service").path("id").asText("pdp"), id);
+            }
             input.set("certificate", id.toInput(cert.verified(), cert.verifyCode(), cert.verifyError(), now));
         }
         if (!keepCallerTime || !input.has("time")) {

@@ -179,6 +179,7 @@ class PdpServerTest {
         assertThat(health.contentUtf8()).contains("\"revision\":\"v1\"");
 
         grpc.decide(DecideRequest.newBuilder().setInput(input("alice")).build());
+        grpc.decide(DecideRequest.newBuilder().setInput(input("mallory")).build());
         JsonNode status = JSON.readTree(http.get("/v1/status").aggregate().join().contentUtf8());
         assertThat(status.at("/bundle/source").asText()).isEqualTo(bundleFile.toString());
         assertThat(status.at("/bundle/activated_at").asText()).isNotEmpty();
@@ -187,7 +188,8 @@ class PdpServerTest {
         String metrics = http.get("/metrics").aggregate().join().contentUtf8();
         assertThat(metrics).contains("pdp_decisions_total{effect=\"allow\",entrypoint=\"test/authz/decision\"}")
                 .contains("pdp_decision_duration_seconds").contains("pdp_bundle_active 1.0")
-                .contains("cache_gets_total{cache=\"certificate_identity\"");
+                .contains("cache_gets_total{cache=\"certificate_identity\"")
+                .contains("pdp_decision_reasons_total{code=\"USER_NOT_ALLOWED\"}");
     }
 
     @Test

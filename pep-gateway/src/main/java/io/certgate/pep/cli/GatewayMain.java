@@ -1,5 +1,6 @@
 package io.certgate.pep.cli;
 
+import io.certgate.pdp.cli.LogFormat;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,6 +10,11 @@ import picocli.CommandLine.Command;
         subcommands = {ServeCommand.class})
 public final class GatewayMain implements Runnable {
     public static void main(String[] args) {
+        String problem = LogFormat.problem(System.getenv());
+        if (problem != null) {
+            System.err.println(problem);
+            System.exit(2);
+        }
         System.exit(run(args));
     }
 

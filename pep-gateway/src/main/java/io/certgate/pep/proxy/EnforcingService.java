@@ -11,6 +11,7 @@ import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.certgate.pdp.cert.CertificateExpiryMetrics;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.CertificateIdentity;
 import io.certgate.pdp.cert.CertificateParseException;
@@ -56,6 +57,8 @@ public final class EnforcingService implements HttpService {
     private final ClientVerifier verifier;
     private final DecisionClient pdp;
     private final CertificateIdentities identities;
+    @Nullable
+    private final CertificateExpiryMetrics seenClients;
     private final WebClient upstream;
     private final ErrorResponses errors;
     private final AccessLog audit;
@@ -63,17 +66,20 @@ public final class EnforcingService implements HttpService {
     private final Timer decisionLatency;
 
     public EnforcingService(ServiceConfig service, ClientVerifier verifier, DecisionClient pdp,
-            CertificateIdentities identities, WebClient upstream, AccessLog audit, MeterRegistry registry) {
+            CertificateIdentities identities, @Nullable CertificateExpiryMetrics seenClients, WebClient upstream,
+            AccessLog audit, MeterRegistry registry) {
         this.service = service;
         this.verifier = verifier;
         this.pdp = pdp;
         this.identities = identities;
+        this.seenClients = seenClients;
         this.upstream = upstream;
         this.errors = new ErrorResponses(service.policy().errorTemplate());
         this.audit = audit;
         this.registry = registry;
         this.decisionLatency = Timer.builder("pep_decision_duration").tag("service", service.name())
                 .description("Time to obtain a decision from the PDP").publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram()
                 .register(registry);
     }
 
@@ -115,6 +121,9 @@ public final class EnforcingService implements HttpService {
             line.put("verify_code", v.code());
             try {
                 id = identities.identify(der(v.chain()));
+                if (seenClients != null) {
+                    seenClients.seen(service.name(), id);
+                }
                 describe(line, id);
             } catch (CertificateParseException e) {
                 return finish(line, start, "deny", 401, "CERT_MALFORMED",
