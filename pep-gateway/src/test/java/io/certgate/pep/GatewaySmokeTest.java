@@ -106,4 +106,28 @@ class GatewaySmokeTest {
         assertThat(mismatch.status().code()).isEqualTo(421);
         assertThat(h.upstream.count()).isZero();
     }
+
+    /** Every metric the shipped Grafana dashboard and alert rules query is one the gateway exports. */
+    @Test
+    void dashboardAndAlertRulesOnlyQueryExportedMetrics() throws Exception {
+        get(h.client(GatewayHarness.API, h.pki.partnerClient()), "/invoices");
+        get(h.client(GatewayHarness.API, h.pki.partnerClient()), "/mfa");
+        String metrics = WebClient.of("http://127.0.0.1:" + h.gateway().adminPort()).get("/metrics")
+                .aggregate().join().contentUtf8();
+        java.util.Set<String> queried = new java.util.TreeSet<>();
+        for (String file : java.util.List.of("../deploy/grafana/certgate.json", "../deploy/prometheus/alerts.yaml")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("\\b((?:pdp|pep|certgate|cache|armeria|jvm)_[a-z_]+)")
+                    .matcher(java.nio.file.Files.readString(java.nio.file.Path.of(file)));
+            while (m.find()) {
+                queried.add(m.group(1));
+            }
+        }
+        // Counted only on failures, which RemotePdpTest and DecisionService tests provoke.
+        queried.removeAll(java.util.Set.of("pep_pdp_unavailable_total", "pdp_policy_errors_total"));
+        assertThat(queried).contains("pdp_decisions_total", "certgate_certificate_expiry_seconds");
+        for (String name : queried) {
+            assertThat(metrics).as(name).containsPattern("(?m)^" + name + "[{ ]");
+        }
+    }
 }

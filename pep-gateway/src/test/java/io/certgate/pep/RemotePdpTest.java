@@ -157,6 +157,8 @@ class RemotePdpTest {
         assertThat(r.field("decision_id")).isEmpty();
         assertThat(took).isLessThan(WITHIN_TIMEOUT);
         assertThat(e.upstream.count()).isEqualTo(before);
+        assertThat(e.registry(gatewayPort).get("pep_pdp_unavailable_total").tag("service", "closed")
+                .tag("outcome", "deny").counter().count()).isGreaterThanOrEqualTo(2);
     }
 
     private static void assertFallbackForwards(int gatewayPort) {

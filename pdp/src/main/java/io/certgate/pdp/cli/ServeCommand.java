@@ -4,8 +4,6 @@ import io.certgate.pdp.Pdp;
 import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.server.PdpServer;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -45,8 +43,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         cfg = cfg.withOverrides(port, bundle, policies, entrypoint);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
+        ProcessMetrics.bindTo(registry);
         Pdp pdp = Pdp.start(cfg, registry, Clock.systemUTC());
         PdpServer server = new PdpServer(pdp, registry).start();
         System.out.println("certgate PDP listening on http://127.0.0.1:" + server.port()

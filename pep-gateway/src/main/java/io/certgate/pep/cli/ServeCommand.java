@@ -1,5 +1,6 @@
 package io.certgate.pep.cli;
 
+import io.certgate.pdp.cli.ProcessMetrics;
 import io.certgate.pdp.config.ConfigException;
 import io.certgate.pep.GatewayServer;
 import io.certgate.pep.config.GatewayConfig;
@@ -27,6 +28,7 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProcessMetrics.bindTo(registry);
         GatewayServer gateway = new GatewayServer(cfg, registry, Clock.systemUTC()).start();
         System.err.println("certgate gateway listening on https://0.0.0.0:" + gateway.port() + " with "
                 + cfg.services().size() + " service(s), PDP " + gateway.pdp().describe());

@@ -197,6 +197,7 @@ public final class EnforcingService implements HttpService {
             ObjectNode line, long start, Throwable failure) {
         log.warn("service {}: the PDP ({}) did not answer: {}", service.name(), pdp.describe(), failure.toString());
         line.put("pdp_error", failure.toString());
+        count("pep_pdp_unavailable_total", "outcome", service.policy().failOpen() ? "fallback" : "deny");
         if (service.policy().failOpen()) {
             forwarded.set("x-authz-fallback", "pdp-unavailable");
             return finish(line, start, "fallback", 0, null, forward(ctx, req, forwarded));

@@ -65,6 +65,7 @@ public final class E2e implements AutoCloseable {
     public final Path dir;
     public final RecordingUpstream upstream;
     private final List<GatewayServer> gateways = new ArrayList<>();
+    private final java.util.Map<Integer, PrometheusMeterRegistry> registries = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<ClientFactory> factories = Collections.synchronizedList(new ArrayList<>());
     private final List<AutoCloseable> extra = Collections.synchronizedList(new ArrayList<>());
 
@@ -150,11 +151,17 @@ public final class E2e implements AutoCloseable {
                 """.formatted(name, sni, mtls, upstreamYaml, policy);
     }
 
+    /** The metrics of the gateway listening on {@code port}. */
+    public PrometheusMeterRegistry registry(int port) {
+        return registries.get(port);
+    }
+
     public GatewayServer start(String yaml) throws Exception {
         GatewayConfig cfg = GatewayConfig.parse(yaml, "gateway.yaml", dir);
-        GatewayServer g = new GatewayServer(cfg, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                Clock.systemUTC()).start();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        GatewayServer g = new GatewayServer(cfg, registry, Clock.systemUTC()).start();
         gateways.add(g);
+        registries.put(g.port(), registry);
         if (g.pdp() instanceof EmbeddedDecisionClient) {
             warmUp(g.pdp(), pki.partnerClient());
         }
