@@ -3,82 +3,80 @@
 # 403 class: ISSUER_NOT_ALLOWED.
 package mtls.authz
 
-cert := input.certificate if is_object(input.certificate)
+cert := c if {
+	c := input.certificate
+	is_object(c)
+}
 
-cert_present if cert.present == true
-
-# Certificate checks apply when a certificate was presented and the service
-# does not ignore certificates (verify: none).
+# Certificate checks apply when a certificate was presented (present is
+# true) and the service does not ignore certificates (verify: none).
 cert_in_scope if {
-	cert_present
+	cert.present == true
 	verify_mode != "none"
 }
 
-# X509_V_ERR_CERT_HAS_EXPIRED
-expired_verify_code := 10
+# (10 is X509_V_ERR_CERT_HAS_EXPIRED. Helpers used by a single rule are
+# functions or inlined: every rule costs a memoization in WebAssembly.)
+cert_unverified(c) if not c.verified == true
 
-cert_verify_failed if {
-	cert_in_scope
-	not cert.verified == true
-}
+else if c.verify_code != 0
 
-cert_verify_failed if {
-	cert_in_scope
-	cert.verify_code != 0
-}
-
+# (An else chain: the date arithmetic of the last check is skipped when an
+# earlier one already tells.)
 cert_expired if {
 	cert_in_scope
-	cert.verify_code == expired_verify_code
+	cert_expiry_reached(cert)
 }
 
-cert_expired if {
-	cert_in_scope
-	is_number(cert.expires_in_days)
-	cert.expires_in_days < 0
-}
-
-cert_expired if {
-	cert_in_scope
+cert_expiry_reached(c) if {
+	c.verify_code == 10
+} else if {
+	days := c.expires_in_days
+	is_number(days)
+	days < 0
+} else if {
 	cert_seconds_left < 0
 }
 
-# A verification failure other than expiry.
-other_verify_code if {
-	cert.verify_code != 0
-	cert.verify_code != expired_verify_code
-}
-
-verify_failure_is_expiry if cert.verify_code == expired_verify_code
+# A verification failure that is the expiry: code 10, or an expired
+# certificate without another code.
+verify_failure_is_expiry if cert.verify_code == 10
 
 verify_failure_is_expiry if {
 	cert_expired
-	not other_verify_code
+	not other_verify_code(cert)
+}
+
+other_verify_code(c) if {
+	code := c.verify_code
+	code != 0
+	code != 10
 }
 
 # Fast revocation: data.mtls.revoked.{sha256,sha1} fingerprint deny-lists.
-cert_revoked if fp_listed(data.mtls.revoked.sha256, cert.sha256)
+revoked_fingerprint(revoked, c) if fp_listed(revoked.sha256, c.sha256)
 
-cert_revoked if fp_listed(data.mtls.revoked.sha1, cert.sha1)
+else if fp_listed(revoked.sha1, c.sha1)
 
-violations contains reason("CERT_MISSING", cert_missing_detail) if {
+certificate_violations contains reason("CERT_MISSING", cert_missing_detail) if {
 	verify_mode == "required"
-	not cert_present
+	not cert.present == true
 }
 
-violations contains reason("CERT_UNTRUSTED", verify_detail) if {
-	cert_verify_failed
+certificate_violations contains reason("CERT_UNTRUSTED", verify_detail) if {
+	cert_in_scope
+	cert_unverified(cert)
 	not verify_failure_is_expiry
 }
 
-violations contains reason("CERT_EXPIRED", expiry_detail) if cert_expired
+certificate_violations contains reason("CERT_EXPIRED", expiry_detail) if cert_expired
 
-violations contains reason("CERT_REVOKED", revoked_detail) if {
+certificate_violations contains reason("CERT_REVOKED", revoked_detail) if {
 	cert_in_scope
-	cert_revoked
+	revoked_fingerprint(data.mtls.revoked, cert)
 }
 
-violations contains reason("ISSUER_NOT_ALLOWED", issuer_detail) if {
+policy_violations contains reason("ISSUER_NOT_ALLOWED", issuer_detail) if {
 	cert_in_scope
 	count(allowed_issuers) == 0
 }
@@ -121,24 +119,27 @@ service_issuer_ids := svc.issuers if {
 # chain (data.mtls.issuers[x].ca_sha256, normalized).
 allowed_issuers contains id if {
 	cert_in_scope
+	c := cert
+	issuers := data.mtls.issuers
 	some id in service_issuer_ids
-	issuer_vouches(data.mtls.issuers[id])
+	issuer_vouches(issuers[id], c)
 }
 
-issuer_vouches(iss) if {
+issuer_vouches(iss, c) if {
 	is_string(iss.dn)
-	iss.dn == cert.issuer_dn
+	iss.dn == c.issuer_dn
 } else if {
 	listed := normalized_fp_list(iss.ca_sha256)
-	some fp in cert.chain_sha256
+	some fp in c.chain_sha256
 	fp_in(listed, fp)
 }
 
 # Every configured issuer that vouches for the certificate (for messages).
 matched_issuers contains id if {
 	cert_in_scope
+	c := cert
 	some id, iss in data.mtls.issuers
-	issuer_vouches(iss)
+	issuer_vouches(iss, c)
 }
 
 default issuer_detail := "the certificate names no issuer"

@@ -151,3 +151,8 @@ test_issuer_any_when_service_lists_none if {
 		with data.mtls.services["partner-api"].issuers as null
 		with data.mtls.issuers as null
 }
+
+test_cert_verified_without_code_is_trusted if {
+	d := authz.decision with input as json.remove(acme_input, ["certificate/verify_code"])
+	d.effect == "allow"
+}

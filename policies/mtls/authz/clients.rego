@@ -10,45 +10,79 @@ package mtls.authz
 # An empty or malformed match object, or an unknown key, matches nothing.
 matched_clients contains id if {
 	cert_in_scope
-	some id, c in data.mtls.clients
-	client_matches(c.match)
+	c := cert
+	issuers := allowed_issuers
+	some id, registered in data.mtls.clients
+	client_matches(c, issuers, registered.match)
 }
 
-client_matches(m) if {
+# (c: the certificate, issuers: the accepted issuers that vouch for it.)
+client_matches(c, issuers, m) if {
 	is_object(m)
 	count(m) > 0
+	issuer_may_match(issuers, m)
 	every key, value in m {
-		attribute_matches(cert_attributes[key], value)
+		key_matches(c, issuers, key, value)
 	}
 }
 
-attribute_matches(have, value) if value in have
+# Most clients are bound to an issuer: checked first, as the other keys of
+# a client of another issuer need not be looked at (every is no early exit).
+issuer_may_match(issuers, m) if not m.issuer
 
-attribute_matches(have, value) if {
+else if values_match(issuers, m.issuer)
+
+# key_matches(c, key, value): the certificate c has the attribute key with
+# the value (or, for a list, one of the values). An else chain on the key:
+# every match key of every client is checked on each evaluation.
+key_matches(c, issuers, key, value) if {
+	key == "issuer"
+	values_match(issuers, value)
+} else if {
+	values_match(multi_valued_attribute(c, key), value)
+} else if {
+	string_attribute_key(key)
+	value_matches(c[key], value)
+}
+
+# The certificate's multi-valued attributes, by match key.
+multi_valued_attribute(c, "ou") := c.ou if is_array(c.ou)
+
+multi_valued_attribute(c, "san_email") := c.san.email if is_array(c.san.email)
+
+multi_valued_attribute(c, "san_dns") := c.san.dns if is_array(c.san.dns)
+
+multi_valued_attribute(c, "san_uri") := c.san.uri if is_array(c.san.uri)
+
+# Match keys of single-valued attributes, named as in the certificate.
+string_attribute_key("spiffe_id")
+
+string_attribute_key("cn")
+
+string_attribute_key("o")
+
+string_attribute_key("subject_dn")
+
+# A multi-valued attribute (a list in the certificate) matches a value in it,
+# or a list value one of whose elements is in it.
+values_match(have, value) if value in have
+
+else if {
 	is_array(value)
 	some v in value
 	v in have
 }
 
-# The certificate's identity attributes, each as a set of values, built once
-# per evaluation: match keys are looked up here.
-cert_attributes["spiffe_id"] := {cert.spiffe_id} if is_string(cert.spiffe_id)
-
-cert_attributes["cn"] := {cert.cn} if is_string(cert.cn)
-
-cert_attributes["o"] := {cert.o} if is_string(cert.o)
-
-cert_attributes["subject_dn"] := {cert.subject_dn} if is_string(cert.subject_dn)
-
-cert_attributes["ou"] := {x | some x in cert.ou} if is_array(cert.ou)
-
-cert_attributes["san_dns"] := {x | some x in cert.san.dns} if is_array(cert.san.dns)
-
-cert_attributes["san_uri"] := {x | some x in cert.san.uri} if is_array(cert.san.uri)
-
-cert_attributes["san_email"] := {x | some x in cert.san.email} if is_array(cert.san.email)
-
-cert_attributes["issuer"] := allowed_issuers
+# A single-valued attribute (a string in the certificate) matches the same
+# value, or a list value holding it.
+value_matches(have, value) if {
+	is_string(have)
+	value == have
+} else if {
+	is_string(have)
+	is_array(value)
+	have in value
+}
 
 client_id := id if {
 	count(matched_clients) == 1
@@ -63,35 +97,46 @@ allow_any_client if setting("allow_any_client") == true
 
 # client.pinned: {sha256: [...], sha1: [...]}; when any fingerprint is
 # listed, the certificate must be one of them.
-client_pins_certificates if count(client.pinned.sha256) > 0
+pins_certificates(pinned) if count(pinned.sha256) > 0
 
-client_pins_certificates if count(client.pinned.sha1) > 0
+else if count(pinned.sha1) > 0
 
-cert_pinned if fp_listed(client.pinned.sha256, cert.sha256)
+cert_pinned(pinned, c) if fp_listed(pinned.sha256, c.sha256)
 
-cert_pinned if fp_listed(client.pinned.sha1, cert.sha1)
+else if fp_listed(pinned.sha1, c.sha1)
 
-# (A separate rule: "not x in y" with an undefined x is not true in Rego.)
-client_profile_allowed if profile in client.profiles
+# (A function with profile inside: "not x in y" with an undefined x is not
+# true in Rego.)
+profile_listed(profiles) if profile in profiles
 
-violations contains reason("CLIENT_UNKNOWN", concat("", ["no registered client matches ", quote(cert_label)])) if {
+policy_violations contains reason(
+	"CLIENT_UNKNOWN",
+	concat("", ["no registered client matches ", quote(cert_label)]),
+) if {
 	cert_in_scope
 	count(matched_clients) == 0
 	not allow_any_client
 }
 
-violations contains reason("CLIENT_AMBIGUOUS", join_sorted(matched_clients)) if count(matched_clients) > 1
+policy_violations contains reason("CLIENT_AMBIGUOUS", join_sorted(matched_clients)) if count(matched_clients) > 1
 
 # client.profiles (list): profiles the client may use; absent = any profile.
-violations contains reason("PROFILE_NOT_ALLOWED", profile_detail) if {
-	is_array(client.profiles)
-	not client_profile_allowed
+policy_violations contains reason("PROFILE_NOT_ALLOWED", profile_detail) if {
+	profiles := client.profiles
+	is_array(profiles)
+	not profile_listed(profiles)
 }
 
-violations contains reason("CERT_NOT_PINNED", concat("", ["client ", quote(client_id)])) if {
-	client_pins_certificates
-	not cert_pinned
+policy_violations contains reason("CERT_NOT_PINNED", concat("", ["client ", quote(client_id)])) if {
+	pins_certificates(client.pinned)
+	not client_cert_pinned
 }
+
+# (A rule, with a default: normalizing the fingerprint lists is done once
+# for both the fast check and the reasons.)
+default client_cert_pinned := false
+
+client_cert_pinned if cert_pinned(client.pinned, cert)
 
 default cert_label := "the certificate"
 

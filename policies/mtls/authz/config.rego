@@ -15,17 +15,25 @@ builtin_defaults := {
 	"mfa": {"max_age_seconds": 3600},
 }
 
-configured_defaults := data.mtls.defaults if is_object(data.mtls.defaults)
+configured_defaults := defaults if {
+	defaults := data.mtls.defaults
+	is_object(defaults)
+}
 
 # --- service -----------------------------------------------------------------
 
-service_id := input.service.id if is_string(input.service.id)
+service_id := id if {
+	id := input.service.id
+	is_string(id)
+}
 
-svc := data.mtls.services[service_id] if is_object(data.mtls.services[service_id])
+# (Service ids are strings: a key of another type names no service.)
+svc := service if {
+	service := data.mtls.services[input.service.id]
+	is_object(service)
+}
 
-service_known if svc
-
-violations contains reason("SERVICE_UNKNOWN", unknown_service_detail) if not service_known
+policy_violations contains reason("SERVICE_UNKNOWN", unknown_service_detail) if not svc
 
 default unknown_service_detail := "the request names no service"
 
@@ -54,15 +62,26 @@ nested_setting(section, name) := value if {
 # Anything else is read as "required" (fail closed).
 default verify_mode := "required"
 
-verify_mode := setting("verify") if setting("verify") in {"optional", "none"}
+verify_mode := mode if {
+	mode := setting("verify")
+	relaxed_verify_mode(mode)
+}
+
+# (Function clauses rather than a set literal: a literal is rebuilt on every
+# evaluation in WebAssembly.)
+relaxed_verify_mode("optional")
+
+relaxed_verify_mode("none")
 
 # Profile of the request: the PEP's input.service.profile, else the service's.
-profile := input.service.profile if {
-	is_string(input.service.profile)
-	input.service.profile != ""
-} else := svc.profile if is_string(svc.profile)
-
-profile_methods := data.mtls.profiles[profile].methods
+profile := requested if {
+	requested := input.service.profile
+	is_string(requested)
+	requested != ""
+} else := configured if {
+	configured := svc.profile
+	is_string(configured)
+}
 
 # --- helpers -------------------------------------------------------------------
 
@@ -71,8 +90,67 @@ profile_methods := data.mtls.profiles[profile].methods
 # normalized in one pass: joined with '|', lower-cased, separators removed.
 normalized_fp_list(fps) := concat("", ["|", replace(replace(lower(concat("|", fps)), ":", ""), " ", ""), "|"])
 
-# fp_listed(fps, fp): the input fingerprint fp is in the data list fps.
-fp_listed(fps, fp) if fp_in(normalized_fp_list(fps), fp)
+# fp_listed(fps, fp): the input fingerprint fp is in the data list fps
+# (that is, "|fp|" is in normalized_fp_list(fps)). Normalizing costs a few
+# string passes per character, so it is done entry by entry, and only for
+# the entries that could match: an entry without '|' whose first two
+# characters are not separators normalizes to a string starting with those
+# two characters lower-cased, which must then be the first two of fp. A
+# list of strings holding the (lower-case, separator-free) fingerprint as it
+# is needs no normalization at all.
+fp_listed(fps, fp) if {
+	fp in fps
+	fp_list_of_strings(fps)
+	fp_plain(fp)
+} else if {
+	is_string(fp)
+	head := substring(fp, 0, 2)
+	some entry in fps
+	fp_may_match(substring(entry, 0, 2), entry, head)
+	fp != ""
+	not contains(fp, "|")
+	fp_list_of_strings(fps)
+	fp_entry_lists(entry, fp)
+}
+
+# An entry lists fp when it normalizes to fp, or (an entry with '|') when
+# one of its '|'-separated parts does.
+fp_entry_lists(entry, fp) if normalized_fp(entry) == fp
+
+else if fp_in(concat("", ["|", normalized_fp(entry), "|"]), fp)
+
+normalized_fp(entry) := replace(replace(lower(entry), ":", ""), " ", "")
+
+fp_list_of_strings(fps) if {
+	is_array(fps)
+	every entry in fps {
+		is_string(entry)
+	}
+}
+
+fp_list_of_strings(fps) if {
+	is_set(fps)
+	every entry in fps {
+		is_string(entry)
+	}
+}
+
+fp_plain(fp) if {
+	is_string(fp)
+	fp != ""
+	lower(fp) == fp
+	not contains(fp, "|")
+	not contains(fp, ":")
+	not contains(fp, " ")
+}
+
+fp_may_match(prefix, entry, head) if lower(prefix) == head
+
+else if contains(prefix, ":")
+
+else if contains(prefix, " ")
+
+else if contains(entry, "|")
 
 fp_in(listed, fp) if {
 	is_string(fp)

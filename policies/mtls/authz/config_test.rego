@@ -97,3 +97,20 @@ test_shipped_data_is_consistent if {
 		}
 	}
 }
+
+test_fingerprint_list_shortcuts if {
+	# listed as is, in a list or a set
+	authz.fp_listed(["abcdef"], "abcdef")
+	authz.fp_listed({"abcdef"}, "abcdef")
+
+	# the input fingerprint is not normalized
+	not authz.fp_listed(["ABCDEF"], "ABCDEF")
+
+	# a list with a non-string lists nothing
+	not authz.fp_listed(["abcdef", 5], "abcdef")
+
+	# separators in the first characters
+	authz.fp_listed([":ab:cd"], "abcd")
+	authz.fp_listed([" ab cd"], "abcd")
+	authz.fp_listed(["ab|cd"], "cd")
+}

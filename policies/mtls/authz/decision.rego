@@ -17,49 +17,82 @@ default decision := {
 	"ttl_seconds": 0,
 }
 
+# The decision of each effect is written out: every rule costs a
+# memoization in WebAssembly. The obligations are only filled on allow; the
+# TTL is 0 on challenge, deny_ttl_seconds on deny, allow_ttl_seconds on
+# allow.
+
 # METADATA
 # entrypoint: true
-decision := object.union(
-	{
-		"effect": effect,
-		"status": status,
-		"reasons": decision_reasons,
-		"obligations": obligations,
-		"ttl_seconds": ttl_seconds,
-	},
-	challenge_part,
-)
-
-violation_ranks contains classes[class_of(v.code)].rank if some v in violations
-
-winning_class := c if {
-	count(violation_ranks) > 0
-	rank := min(violation_ranks)
-	some c, cls in classes
-	cls.rank == rank
+decision := fast_allow if {
+	# the common allow, checked in one go (fast.rego)
+	is_object(fast_allow)
+} else := {
+	"effect": "challenge",
+	"status": 401,
+	"reasons": decision_reasons,
+	"obligations": {"headers": {}},
+	"ttl_seconds": 0,
+	"challenge": challenge,
+} if {
+	effect == "challenge"
+} else := {
+	"effect": "deny",
+	"status": status,
+	"reasons": decision_reasons,
+	"obligations": {"headers": {}},
+	"ttl_seconds": deny_ttl_seconds,
+} if {
+	effect == "deny"
+} else := {
+	"effect": "allow",
+	"status": 200,
+	"reasons": [],
+	"obligations": {"headers": identity_headers},
+	"ttl_seconds": allow_ttl_seconds,
+} if {
+	effect == "allow"
 }
+
+# The failing reasons of the winning class. Each concern adds its reasons to
+# the set of their class (certificate_violations, method_violations,
+# rate_limit_violations, policy_violations, challenge_violations); the
+# classes are evaluated in precedence order and the first one with a
+# failing reason wins, so the checks of the classes it hides are skipped.
+# The classes that the fast checks (fast.rego) found clear are skipped.
+default violations := set()
+
+violations := certificate_violations if {
+	not fast_certificate_clear
+	count(certificate_violations) > 0
+} else := method_violations if {
+	not fast_method_clear
+	count(method_violations) > 0
+} else := rate_limit_violations if {
+	not fast_method_clear
+	count(rate_limit_violations) > 0
+} else := policy_violations if {
+	not fast_policy_clear
+	count(policy_violations) > 0
+} else := challenge_violations if {
+	not fast_challenge_clear
+}
+
+violation_ranks := [class_rank(class_of(v.code)) | some v in violations]
+
+winning_class := rank_class(min(violation_ranks)) if count(violation_ranks) > 0
 
 default effect := "allow"
 
-effect := classes[winning_class].effect
+effect := class_effect(winning_class)
 
 default status := 200
 
-status := classes[winning_class].status
+status := class_status(winning_class)
 
 decision_reasons := sort([v | some v in violations; class_of(v.code) == winning_class])
 
-default challenge_part := {}
-
-challenge_part := {"challenge": challenge} if effect == "challenge"
-
 # --- TTL -------------------------------------------------------------------------
-
-ttl_seconds := 0 if {
-	effect == "challenge"
-} else := deny_ttl_seconds if {
-	effect == "deny"
-} else := allow_ttl_seconds
 
 default deny_ttl_seconds := 5
 
@@ -73,19 +106,20 @@ base_ttl_seconds := non_negative_int(setting("ttl_seconds"))
 # before the certificate's not_after, time left before MFA gets too old).
 ttl_bounds contains base_ttl_seconds
 
-ttl_bounds contains time_window_seconds_left
+ttl_bounds contains time_window_seconds_left if not time_window_outlasts_base_ttl
 
 ttl_bounds contains cert_seconds_left if cert_in_scope
 
 ttl_bounds contains mfa_seconds_left
 
-allow_ttl_seconds := max({0, floor(min(ttl_bounds))})
+# max(0, floor(min(ttl_bounds)))
+allow_ttl_seconds := at_least_zero(floor(min(ttl_bounds)))
+
+at_least_zero(n) := n if n >= 0
+
+else := 0
 
 # --- obligations ---------------------------------------------------------------------
-
-default obligations := {"headers": {}}
-
-obligations := {"headers": identity_headers} if effect == "allow"
 
 identity_headers["x-authenticated-userid"] := authenticated_user_id
 
@@ -93,7 +127,7 @@ identity_headers["x-client-id"] := effective_client_id
 
 identity_headers["x-profile-id"] := profile
 
-identity_headers["x-roles"] := concat(",", sort([r | some r in roles])) if count(roles) > 0
+identity_headers["x-roles"] := concat(",", sort(roles)) if count(roles) > 0
 
 # Values taken from the request (subject id, certificate names) are cleaned;
 # client ids, profiles and roles come from data.json and the PEP's config.

@@ -192,7 +192,9 @@ test_every_sample_decision_is_well_formed if {
 }
 
 test_safety_net_decision_when_a_part_is_undefined if {
+	# (fast_allow as false: the fast checks do not look at ttl_bounds)
 	d := authz.decision with input as acme_input with authz.ttl_bounds as {"not a number"}
+		with authz.fast_allow as false
 	d == {
 		"effect": "deny",
 		"status": 403,
@@ -200,4 +202,8 @@ test_safety_net_decision_when_a_part_is_undefined if {
 		"obligations": {"headers": {}},
 		"ttl_seconds": 0,
 	}
+}
+
+test_status_is_200_when_nothing_fails if {
+	authz.status == 200 with input as alice_input
 }

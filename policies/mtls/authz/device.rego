@@ -6,11 +6,6 @@
 # value; a list must contain it; "max_<key>" / "min_<key>" bound a number.
 package mtls.authz
 
-device_require := svc.device.require if {
-	is_object(svc.device.require)
-	count(svc.device.require) > 0
-}
-
 posture := input.device.posture if is_object(input.device.posture)
 
 # ok | stale | unavailable; no status but a posture object reads as ok.
@@ -18,69 +13,56 @@ default device_status := "unavailable"
 
 device_status := s if {
 	s := input.device.status
-	s in {"ok", "stale", "unavailable"}
+	known_status(s)
 } else := "ok" if {
 	not input.device.status
 	posture
 }
 
-device_usable if {
-	device_status == "ok"
-	posture
+# The posture reasons: one per failed check of a usable posture, else
+# stale (when the service rejects stale postures) or unavailable (unless the
+# service allows that). One rule for all of them: every rule costs a
+# memoization in WebAssembly.
+policy_violations contains r if {
+	require := svc.device.require
+	is_object(require)
+	count(require) > 0
+	some r in device_reasons(require, device_status)
 }
 
-device_usable if {
-	device_status == "stale"
+device_reasons(require, status) := [reason("DEVICE_NOT_COMPLIANT", posture_detail(key, want)) |
+	some key, want in require
+	not posture_ok(p, key, want)
+] if {
+	device_usable(status)
+	p := posture
+} else := [reason("DEVICE_POSTURE_STALE", service_requirement_detail("fresh device posture"))] if {
+	status == "stale"
 	posture
-	not device_stale_rejected
-}
-
-device_stale_rejected if {
-	device_status == "stale"
-	posture
-	nested_setting("device", "allow_stale") == false
-}
-
-violations contains reason("DEVICE_POSTURE_UNAVAILABLE", service_requirement_detail("device posture")) if {
-	device_require
-	not device_usable
-	not device_stale_rejected
+} else := [reason("DEVICE_POSTURE_UNAVAILABLE", service_requirement_detail("device posture"))] if {
 	not nested_setting("device", "on_unavailable") == "allow"
 }
 
-violations contains reason("DEVICE_POSTURE_STALE", service_requirement_detail("fresh device posture")) if {
-	device_require
-	device_stale_rejected
-}
+device_usable("ok")
 
-violations contains reason("DEVICE_NOT_COMPLIANT", posture_detail(key, want)) if {
-	device_require
-	device_usable
-	some key, want in device_require
-	not posture_ok(key, want)
-}
+device_usable("stale") if not nested_setting("device", "allow_stale") == false
 
-posture_ok(key, want) if {
+# (An else chain: the first check that holds ends the evaluation.)
+posture_ok(p, key, want) if {
 	not is_array(want)
 	not bound_key(key)
-	posture[key] == want
-}
-
-posture_ok(key, want) if {
+	p[key] == want
+} else if {
 	is_array(want)
-	posture[key] in want
-}
-
-posture_ok(key, want) if {
+	p[key] in want
+} else if {
 	startswith(key, "max_")
-	have := posture[substring(key, 4, -1)]
+	have := p[substring(key, 4, -1)]
 	is_number(have)
 	have <= want
-}
-
-posture_ok(key, want) if {
+} else if {
 	startswith(key, "min_")
-	have := posture[substring(key, 4, -1)]
+	have := p[substring(key, 4, -1)]
 	is_number(have)
 	have >= want
 }

@@ -3,18 +3,13 @@
 # services[x].groups = {any_of: [...], on_unavailable: allow|deny, allow_stale: bool}.
 package mtls.authz
 
-required_groups := svc.groups.any_of if {
-	is_array(svc.groups.any_of)
-	count(svc.groups.any_of) > 0
-}
-
 # ok | stale | unavailable. An unknown status, or neither a status nor a
 # group list in the input, reads as unavailable.
 default groups_status := "unavailable"
 
 groups_status := s if {
 	s := input.subject.groups_status
-	s in {"ok", "stale", "unavailable"}
+	known_status(s)
 } else := "ok" if {
 	not input.subject.groups_status
 	is_array(input.subject.groups)
@@ -27,28 +22,41 @@ groups_usable if {
 	not nested_setting("groups", "allow_stale") == false
 }
 
-has_required_group if {
-	some g in required_groups
-	g in input.subject.groups
+# One rule for the three reasons (at most one applies): every rule costs a
+# memoization in WebAssembly.
+policy_violations contains reason(code, group_detail(code, required)) if {
+	required := svc.groups.any_of
+	is_array(required)
+	count(required) > 0
+	code := group_problem(required, groups_status)
 }
 
-violations contains reason("GROUPS_UNAVAILABLE", service_requirement_detail("group membership")) if {
-	required_groups
-	groups_status == "unavailable"
+group_problem(_, "unavailable") := "GROUPS_UNAVAILABLE" if {
 	not nested_setting("groups", "on_unavailable") == "allow"
 }
 
-violations contains reason("GROUPS_STALE", service_requirement_detail("fresh group membership")) if {
-	required_groups
-	groups_status == "stale"
-	not groups_usable
+group_problem(_, "stale") := "GROUPS_STALE" if {
+	nested_setting("groups", "allow_stale") == false
 }
 
-violations contains reason("GROUP_REQUIRED", concat("", ["one of ", join_sorted(required_groups)])) if {
-	required_groups
+group_problem(required, _) := "GROUP_REQUIRED" if {
 	groups_usable
-	not has_required_group
+	not has_required_group(required)
 }
+
+# (input.subject.groups is read inside: "not f(x)" with an undefined x is
+# not true in Rego.)
+has_required_group(required) if {
+	groups := input.subject.groups
+	some g in required
+	g in groups
+}
+
+group_detail("GROUPS_UNAVAILABLE", _) := service_requirement_detail("group membership")
+
+group_detail("GROUPS_STALE", _) := service_requirement_detail("fresh group membership")
+
+group_detail("GROUP_REQUIRED", required) := concat("", ["one of ", join_sorted(required)])
 
 # Groups usable for role mapping (obligations): only a known membership.
 subject_groups contains g if {
@@ -56,6 +64,14 @@ subject_groups contains g if {
 	some g in input.subject.groups
 	is_string(g)
 }
+
+# (Function clauses rather than a set literal, which would be rebuilt on
+# every evaluation in WebAssembly.)
+known_status("ok")
+
+known_status("stale")
+
+known_status("unavailable")
 
 default service_requirement_detail(_) := "the service requires it"
 

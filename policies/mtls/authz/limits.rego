@@ -2,7 +2,7 @@
 # 429 class: RATE_LIMITED when input.limits.exceeded is true.
 package mtls.authz
 
-violations contains reason("RATE_LIMITED", limit_detail) if input.limits.exceeded == true
+rate_limit_violations contains reason("RATE_LIMITED", limit_detail) if input.limits.exceeded == true
 
 default limit_detail := ""
 

@@ -5,19 +5,22 @@ package mtls.authz
 
 request_method := upper(input.request.method) if is_string(input.request.method)
 
-violations contains reason("METHOD_NOT_ALLOWED", method_detail("service", service_id)) if {
-	is_array(svc.methods)
-	not method_allowed(svc.methods)
+method_violations contains reason("METHOD_NOT_ALLOWED", method_detail("service", service_id)) if {
+	methods := svc.methods
+	is_array(methods)
+	not method_allowed(methods)
 }
 
-violations contains reason("METHOD_NOT_ALLOWED", method_detail("profile", profile)) if {
-	is_array(profile_methods)
-	not method_allowed(profile_methods)
+method_violations contains reason("METHOD_NOT_ALLOWED", method_detail("profile", profile)) if {
+	p := profile
+	methods := data.mtls.profiles[p].methods
+	is_array(methods)
+	not method_allowed(methods)
 }
 
 method_allowed(methods) if request_method in methods
 
-method_allowed(methods) if "*" in methods
+else if "*" in methods
 
 default method_detail(_, _) := "the request has no method"
 

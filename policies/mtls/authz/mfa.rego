@@ -10,17 +10,30 @@ package mtls.authz
 mfa_config := svc.mfa if is_object(svc.mfa)
 
 # Request path without its query string.
-request_path := split(input.request.path, "?")[0] if is_string(input.request.path)
+request_path := substring(path, 0, indexof(path, "?")) if {
+	path := input.request.path
+	is_string(path)
+}
 
 # Matching path rules, in configuration order.
 mfa_path_rules := [rule |
 	some rule in mfa_config.paths
-	path_rule_matches(rule)
+	path_rule_matches(rule, request_path)
 ]
 
-path_rule_matches(rule) if startswith(request_path, rule.prefix)
+path_rule_matches(rule, path) if startswith(path, rule.prefix)
 
-path_rule_matches(rule) if path_glob_match(rule.glob, request_path)
+else if {
+	glob_may_match(rule.glob, path)
+	path_glob_match(rule.glob, path)
+}
+
+# Cheap pre-check before splitting: a path matching a glob starts with the
+# glob's text up to its first "*" (the final "/" of that text aside, which
+# a final "**" lets the path omit).
+glob_may_match(pattern, path) if {
+	startswith(concat("", [path, "/"]), substring(pattern, 0, indexof(pattern, "*")))
+}
 
 # Path globs match whole segments: "*" is exactly one segment, a final "**"
 # any number of further segments (including none); other segments are
@@ -74,33 +87,47 @@ mfa_max_ages contains age if {
 	is_number(age)
 }
 
-mfa_max_age := floor(min(mfa_max_ages)) if {
-	count(mfa_max_ages) > 0
+mfa_max_age := strictest_max_age(mfa_max_ages)
+
+strictest_max_age(ages) := floor(min(ages)) if {
+	count(ages) > 0
 } else := n if {
 	n := non_negative_int(nested_setting("mfa", "max_age_seconds"))
 } else := builtin_defaults.mfa.max_age_seconds
 
 # acr_values / amr_any_of: from the matching path rules (in configuration
-# order) when any of them defines it, else from the service.
-mfa_accepted(key) := dedup([x |
-	some rule in mfa_path_rules
+# order) when any of them defines it, else from the service. The checks use
+# the lists as they are; duplicates are only removed for the challenge and
+# the messages.
+
+# (config: the service's mfa object, rules: its matching path rules.)
+accepted_listed(config, rules, key) := [x |
+	some rule in rules
 	some x in rule[key]
 	is_string(x)
-]) if {
-	some rule in mfa_path_rules
+] if {
+	some rule in rules
 	is_array(rule[key])
-} else := dedup([x | some x in mfa_config[key]; is_string(x)])
+} else := [x | some x in config[key]; is_string(x)]
 
 dedup(xs) := [x | some i, x in xs; not x in array.slice(xs, 0, i)]
 
-mfa_acr_values := mfa_accepted("acr_values")
+default mfa_acr_listed := []
 
-mfa_amr_any_of := mfa_accepted("amr_any_of")
+mfa_acr_listed := accepted_listed(mfa_config, mfa_path_rules, "acr_values")
 
-mfa_token_binding_required if mfa_config.token_bound == true
+default mfa_amr_listed := []
 
-mfa_token_binding_required if {
-	some rule in mfa_path_rules
+mfa_amr_listed := accepted_listed(mfa_config, mfa_path_rules, "amr_any_of")
+
+mfa_acr_values := dedup(mfa_acr_listed)
+
+mfa_amr_any_of := dedup(mfa_amr_listed)
+
+token_binding_required(config, rules) if config.token_bound == true
+
+else if {
+	some rule in rules
 	rule.token_bound == true
 }
 
@@ -119,50 +146,54 @@ mfa_fresh if {
 	input.mfa.age_seconds <= mfa_max_age
 }
 
-# (A separate rule: "not x in y" with an undefined x is not true in Rego.)
-mfa_acr_accepted if input.mfa.acr in mfa_acr_values
+# (Functions reading input inside: "not x in y" with an undefined x is not
+# true in Rego.)
+acr_accepted(listed) if input.mfa.acr in listed
 
-mfa_method_used if {
+method_used(listed) if {
 	some m in input.mfa.methods
-	m in mfa_amr_any_of
+	m in listed
 }
 
-violations contains reason("MFA_UNAVAILABLE", "") if {
+challenge_violations contains reason("MFA_UNAVAILABLE", "") if {
 	mfa_required
 	mfa_status == "unavailable"
 }
 
-violations contains reason("MFA_REQUIRED", mfa_required_detail) if {
+challenge_violations contains reason("MFA_REQUIRED", mfa_required_detail) if {
 	mfa_required
 	mfa_status != "unavailable"
 	not mfa_verified
 }
 
-violations contains reason("MFA_STALE", mfa_age_detail) if {
+challenge_violations contains reason("MFA_STALE", mfa_age_detail) if {
 	mfa_required
 	mfa_verified
 	not mfa_fresh
 }
 
-violations contains reason("MFA_ACR_INSUFFICIENT", mfa_acr_detail) if {
+challenge_violations contains reason("MFA_ACR_INSUFFICIENT", mfa_acr_detail) if {
 	mfa_required
 	mfa_verified
-	count(mfa_acr_values) > 0
-	not mfa_acr_accepted
+	count(mfa_acr_listed) > 0
+	not acr_accepted(mfa_acr_listed)
 }
 
-violations contains reason("MFA_METHOD_INSUFFICIENT", concat("", ["one of ", join_sorted(mfa_amr_any_of)])) if {
+challenge_violations contains reason(
+	"MFA_METHOD_INSUFFICIENT",
+	concat("", ["one of ", join_sorted(mfa_amr_any_of)]),
+) if {
 	mfa_required
 	mfa_verified
-	count(mfa_amr_any_of) > 0
-	not mfa_method_used
+	count(mfa_amr_listed) > 0
+	not method_used(mfa_amr_listed)
 }
 
-violations contains reason("MFA_TOKEN_NOT_BOUND", "") if {
+challenge_violations contains reason("MFA_TOKEN_NOT_BOUND", "") if {
 	mfa_required
 	mfa_verified
-	mfa_token_binding_required
 	not input.mfa.token_bound == true
+	token_binding_required(mfa_config, mfa_path_rules)
 }
 
 default mfa_required_detail := ""

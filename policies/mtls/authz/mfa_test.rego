@@ -145,3 +145,20 @@ test_mfa_path_rules_without_a_request_path_fail_closed if {
 	d.effect == "challenge"
 	d.reasons == [{"code": "MFA_REQUIRED", "message": "multi-factor authentication is required: service 'admin-console'"}]
 }
+
+test_mfa_lists_without_mfa_settings if {
+	authz.mfa_acr_values == [] with input as acme_input
+	authz.mfa_amr_any_of == [] with input as acme_input
+}
+
+test_path_rule_globs_without_wildcards_and_with_a_final_rest if {
+	authz.path_rule_matches({"glob": "/api/keys/**"}, "/api/keys")
+	authz.path_rule_matches({"glob": "/a/b"}, "/a/b")
+	not authz.path_rule_matches({"glob": "/a/b"}, "/a/c")
+	not authz.path_rule_matches({"glob": "/api/*/keys"}, "/other/v1/keys")
+}
+
+# The detail text defaults to "" so that a reason never disappears with its message.
+test_mfa_required_detail_defaults_to_empty if {
+	authz.mfa_required_detail == "" with input as {}
+}

@@ -126,15 +126,136 @@ catalog := {
 	},
 }
 
-# Class of a code. A code missing from the catalog (a policy bug) counts as a
-# policy deny rather than being dropped: fail closed.
-default class_of(_) := "policy"
+# Class and default message of a code, as function clauses over the
+# catalog, by class: looking a code up this way costs a few string
+# comparisons, where the catalog object would be built anew on every
+# evaluation in WebAssembly. (test_catalog_tables_match_the_catalog keeps
+# them in step with the catalog.) A code missing from the catalog (a policy
+# bug) counts as a policy deny rather than being dropped: fail closed.
+class_of(code) := "certificate" if {
+	certificate_code(code)
+} else := "method" if {
+	code == "METHOD_NOT_ALLOWED"
+} else := "rate_limit" if {
+	code == "RATE_LIMITED"
+} else := "challenge" if {
+	challenge_code(code)
+} else := "policy"
 
-class_of(code) := catalog[code].class
+certificate_code("CERT_EXPIRED")
 
-default base_message(_) := "access denied"
+certificate_code("CERT_UNTRUSTED")
 
-base_message(code) := catalog[code].message
+certificate_code("CERT_MISSING")
+
+certificate_code("CERT_REVOKED")
+
+challenge_code("MFA_STALE")
+
+challenge_code("MFA_ACR_INSUFFICIENT")
+
+challenge_code("MFA_METHOD_INSUFFICIENT")
+
+challenge_code("MFA_REQUIRED")
+
+challenge_code("MFA_TOKEN_NOT_BOUND")
+
+challenge_code("MFA_UNAVAILABLE")
+
+base_message(code) := message if {
+	message := certificate_message(code)
+} else := message if {
+	message := challenge_message(code)
+} else := message if {
+	message := policy_message(code)
+} else := "access denied"
+
+certificate_message("CERT_EXPIRED") := "the client certificate has expired"
+
+certificate_message("CERT_UNTRUSTED") := "the client certificate could not be verified"
+
+certificate_message("CERT_MISSING") := "a client certificate is required"
+
+certificate_message("CERT_REVOKED") := "the client certificate has been revoked"
+
+challenge_message("MFA_STALE") := "multi-factor authentication is too old"
+
+challenge_message("MFA_ACR_INSUFFICIENT") := "the authentication context class is not sufficient"
+
+challenge_message("MFA_METHOD_INSUFFICIENT") := "none of the required authentication methods was used"
+
+challenge_message("MFA_REQUIRED") := "multi-factor authentication is required"
+
+challenge_message("MFA_TOKEN_NOT_BOUND") := "the token is not bound to the client certificate"
+
+challenge_message("MFA_UNAVAILABLE") := "multi-factor authentication status could not be determined"
+
+policy_message("IP_NOT_ALLOWED") := "the client IP address is not allowed"
+
+policy_message("OUTSIDE_TIME_WINDOW") := "access is not allowed at this time"
+
+policy_message("SERVICE_UNKNOWN") := "the service is not configured"
+
+policy_message("ISSUER_NOT_ALLOWED") := "the certificate issuer is not allowed"
+
+policy_message("CLIENT_UNKNOWN") := "the client is not registered"
+
+policy_message("CLIENT_AMBIGUOUS") := "the certificate matches more than one registered client"
+
+policy_message("PROFILE_NOT_ALLOWED") := "the client is not allowed to use this profile"
+
+policy_message("CERT_NOT_PINNED") := "the certificate is not one of the client's pinned certificates"
+
+policy_message("GROUP_REQUIRED") := "membership of a required group is missing"
+
+policy_message("GROUPS_UNAVAILABLE") := "group membership could not be determined"
+
+policy_message("GROUPS_STALE") := "group membership information is stale"
+
+policy_message("DEVICE_NOT_COMPLIANT") := "the device does not meet the posture requirements"
+
+policy_message("DEVICE_POSTURE_UNAVAILABLE") := "device posture could not be determined"
+
+policy_message("DEVICE_POSTURE_STALE") := "device posture information is stale"
+
+policy_message("METHOD_NOT_ALLOWED") := "the request method is not allowed"
+
+policy_message("RATE_LIMITED") := "rate limit exceeded"
+
+# Rank, effect and status of each class (see classes).
+class_rank("certificate") := 1
+
+class_rank("method") := 2
+
+class_rank("rate_limit") := 3
+
+class_rank("policy") := 4
+
+class_rank("challenge") := 5
+
+rank_class(1) := "certificate"
+
+rank_class(2) := "method"
+
+rank_class(3) := "rate_limit"
+
+rank_class(4) := "policy"
+
+rank_class(5) := "challenge"
+
+class_status("certificate") := 401
+
+class_status("method") := 405
+
+class_status("rate_limit") := 429
+
+class_status("policy") := 403
+
+class_status("challenge") := 401
+
+class_effect("challenge") := "challenge"
+
+class_effect(class) := "deny" if class != "challenge"
 
 # reason(code, detail) builds one {code, message} entry. The message is the
 # catalog message, followed by ": <detail>" when detail is not empty.

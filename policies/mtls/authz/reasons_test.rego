@@ -34,9 +34,26 @@ test_reason_unknown_code_has_generic_message if {
 }
 
 test_unknown_code_in_violations_denies_with_403 if {
+	# (fast_allow as false: the fast checks do not look at violations)
 	d := authz.decision with input as alice_input
 		with authz.violations as {{"code": "NO_SUCH_CODE", "message": "m"}}
+		with authz.fast_allow as false
 	d.effect == "deny"
 	d.status == 403
 	d.reasons == [{"code": "NO_SUCH_CODE", "message": "m"}]
+}
+
+# The class and message tables (class_of, base_message) and the class
+# tables (class_rank, ...) agree with the catalog and the classes.
+test_catalog_tables_match_the_catalog if {
+	every code, entry in authz.catalog {
+		authz.class_of(code) == entry.class
+		authz.base_message(code) == entry.message
+	}
+	every class, cls in authz.classes {
+		authz.class_rank(class) == cls.rank
+		authz.rank_class(cls.rank) == class
+		authz.class_status(class) == cls.status
+		authz.class_effect(class) == cls.effect
+	}
 }

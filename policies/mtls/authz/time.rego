@@ -13,44 +13,55 @@ time_windows := svc.time_windows if {
 	count(svc.time_windows) > 0
 }
 
-previous_day := {
-	"Mon": "Sun", "Tue": "Mon", "Wed": "Tue", "Thu": "Wed",
-	"Fri": "Thu", "Sat": "Fri", "Sun": "Sat",
-}
+# The day before each weekday; also the check that a weekday is valid.
+# (Function clauses: an object literal is rebuilt on every evaluation in
+# WebAssembly.)
+day_before("Mon") := "Sun"
+
+day_before("Tue") := "Mon"
+
+day_before("Wed") := "Tue"
+
+day_before("Thu") := "Wed"
+
+day_before("Fri") := "Thu"
+
+day_before("Sat") := "Fri"
+
+day_before("Sun") := "Sat"
 
 # Local clocks {weekday, hour, minute} by IANA zone: input.time.zones, plus
-# input.time itself under input.time.timezone.
-clocks := object.union(local_clock, input_zones)
+# input.time itself under input.time.timezone (merged with the zone's entry
+# when both exist, the entry winning).
+# (input.time.zones[tz] is undefined when zones is not an object.)
+zone_listed(tz) if _ = input.time.zones[tz]
 
-default local_clock := {}
-
-local_clock := {input.time.timezone: input.time} if is_string(input.time.timezone)
-
-default input_zones := {}
-
-input_zones := input.time.zones if is_object(input.time.zones)
-
-# Clock of each window (by index): its zone's, or input.time when the window
-# names no zone. Undefined when the zone is unknown.
-window_clock[i] := clocks[w.timezone] if {
-	some i, w in time_windows
-	is_string(w.timezone)
-	is_object(clocks[w.timezone])
+zone_clock(tz) := clk if {
+	entry := input.time.zones[tz]
+	is_object(entry)
+	clk := zone_entry_clock(entry, tz)
+} else := input.time if {
+	not zone_listed(tz)
+	input.time.timezone == tz
 }
 
-window_clock[i] := input.time if {
-	is_object(input.time)
-	some i, w in time_windows
+zone_entry_clock(entry, tz) := object.union(input.time, entry) if input.time.timezone == tz
+
+else := entry
+
+# Clock of a window: its zone's, or input.time when the window names no zone.
+# Undefined when the zone is unknown.
+window_clock(w) := zone_clock(w.timezone) if is_string(w.timezone)
+
+else := input.time if {
 	not w.timezone
+	is_object(input.time)
 }
-
-# Minute of the day now, for each window whose clock is usable.
-window_now[i] := clock_minute_of_day(clk) if some i, clk in window_clock
 
 clock_minute_of_day(clk) := (clk.hour * 60) + clk.minute if {
 	is_number(clk.hour)
 	is_number(clk.minute)
-	previous_day[clk.weekday]
+	day_before(clk.weekday)
 }
 
 # Seconds elapsed in the current minute, read from input.time.now
@@ -62,7 +73,7 @@ second_of_minute := to_number(substring(input.time.now, 17, 2)) if {
 }
 
 # "HH:MM" -> minutes since midnight ("24:00" = 1440).
-hhmm_minutes(s) := (h * 60) + m if {
+hhmm_minutes(s) := minutes if {
 	is_string(s)
 	parts := split(s, ":")
 	count(parts) == 2
@@ -71,13 +82,12 @@ hhmm_minutes(s) := (h * 60) + m if {
 	m := to_number(parts[1])
 	m >= 0
 	m < 60
-	(h * 60) + m <= 1440
+	minutes := (h * 60) + m
+	minutes <= 1440
 }
 
-# [start, end] minutes of each well-formed window (from default 00:00, to
+# Start and end minutes of a well-formed window (from default 00:00, to
 # default 24:00).
-window_range[i] := [window_start(w), window_end(w)] if some i, w in time_windows
-
 window_start(w) := hhmm_minutes(w.from) if w.from
 
 else := 0 if not w.from
@@ -90,44 +100,137 @@ window_day_ok(w, _) if not w.days
 
 window_day_ok(w, day) if day in w.days
 
-# Seconds until each open window closes (by index; absent = not open now).
-window_seconds_left[i] := ((end - now) * 60) - second_of_minute if {
-	some i, now in window_now
-	[start, end] := window_range[i]
+# Arithmetic is costly in WebAssembly, so times are compared as [hour,
+# minute] pairs where that orders them exactly as minutes since midnight
+# would: whole hours and minutes in [0, 60) (the common case). Otherwise
+# (fractional hours, ...) as minutes.
+#
+# [now, start, end] of a window, all in the same form.
+window_points(w, clk) := [now, start, end] if {
+	now := clock_pair(clk)
+	start := window_start_pair(w)
+	end := window_end_pair(w)
+} else := [now, start, end] if {
+	now := clock_minute_of_day(clk)
+	start := window_start(w)
+	end := window_end(w)
+}
+
+clock_pair(clk) := [h, m] if {
+	h := clk.hour
+	whole_number_text(json.marshal(h))
+	m := clk.minute
+	is_number(m)
+	m >= 0
+	m < 60
+	day_before(clk.weekday)
+}
+
+# "HH:MM" -> [hour, minute], for whole hours; the same windows as
+# hhmm_minutes.
+hhmm_pair(s) := [h, m] if {
+	is_string(s)
+	[hours, minutes] := split(s, ":")
+	whole_number_text(hours)
+	h := to_number(hours)
+	h >= 0
+	m := to_number(minutes)
+	m >= 0
+	m < 60
+	[h, m] <= [24, 0]
+}
+
+# Text of a whole number: a number of at most two characters without a
+# decimal point (to_number accepts no exponent or other notation that short).
+whole_number_text(s) if {
+	s != ""
+	count(s) <= 2
+	not contains(s, ".")
+}
+
+window_start_pair(w) := hhmm_pair(w.from) if w.from
+
+else := [0, 0] if not w.from
+
+window_end_pair(w) := hhmm_pair(w.to) if w.to
+
+else := [24, 0] if not w.to
+
+point_minutes(p) := (p[0] * 60) + p[1] if is_array(p)
+
+else := p
+
+# The windows open now, as [now, start, end] (see window_points), computed
+# once: the seconds left are only derived from these (for the allow TTL)
+# when the decision is an allow.
+open_windows := [[now, start, end] |
+	windows := svc.time_windows
+	is_array(windows)
+	some w in windows
+	clk := window_clock(w)
+	[now, start, end] := window_points(w, clk)
+	window_open(w, clk.weekday, now, start, end)
+]
+
+# start < end: [start, end) of the current day. start >= end: an overnight
+# window (or 24 h when equal) belongs to the day it starts on: open from
+# start until midnight, and from midnight until end on the next day.
+window_open(w, day, now, start, end) if {
 	start < end
 	start <= now
 	now < end
-	window_day_ok(time_windows[i], window_clock[i].weekday)
-}
-
-# Overnight window, before midnight: it started today.
-window_seconds_left[i] := (((1440 - now) + end) * 60) - second_of_minute if {
-	some i, now in window_now
-	[start, end] := window_range[i]
+	window_day_ok(w, day)
+} else if {
 	start >= end
 	now >= start
-	window_day_ok(time_windows[i], window_clock[i].weekday)
-}
-
-# Overnight window, after midnight: it started yesterday.
-window_seconds_left[i] := ((end - now) * 60) - second_of_minute if {
-	some i, now in window_now
-	[start, end] := window_range[i]
+	window_day_ok(w, day)
+} else if {
 	start >= end
 	now < end
-	window_day_ok(time_windows[i], previous_day[window_clock[i].weekday])
+	window_day_ok(w, day_before(day))
 }
-
-in_time_window if count(window_seconds_left) > 0
 
 # Seconds until the current window closes (the latest-closing open window).
-time_window_seconds_left := max({s | some s in window_seconds_left}) if in_time_window
+time_window_seconds_left := max([secs |
+	some [now, start, end] in open_windows
+	secs := open_window_seconds_left(point_minutes(now), point_minutes(start), point_minutes(end))
+]) if {
+	count(open_windows) > 0
+}
 
-violations contains reason("OUTSIDE_TIME_WINDOW", window_detail(i, w, object.get(window_clock, i, null))) if {
+# An open window that ends more than two hours from now leaves more than an
+# hour (the current second of the minute being at most 99): it cannot bound
+# a TTL of at most an hour, and its seconds are not worth computing.
+time_window_outlasts_base_ttl if {
+	base_ttl_seconds <= 3600
+	some [now, start, end] in open_windows
+	start < end
+	ends_in_over_two_hours(now, end)
+}
+
+# (Pairs: three whole hours apart is over 120 minutes.)
+ends_in_over_two_hours(now, end) if {
+	is_array(now)
+	end[0] - now[0] >= 3
+} else if {
+	is_number(now)
+	end - now > 120
+}
+
+open_window_seconds_left(now, start, end) := (((1440 - now) + end) * 60) - second_of_minute if {
+	start >= end
+	now >= start
+} else := ((end - now) * 60) - second_of_minute
+
+policy_violations contains reason("OUTSIDE_TIME_WINDOW", window_detail(i, w, window_clock_or_null(w))) if {
 	time_windows
-	not in_time_window
+	count(open_windows) == 0
 	some i, w in time_windows
 }
+
+window_clock_or_null(w) := clk if {
+	clk := window_clock(w)
+} else := null
 
 default window_detail(_, _, _) := "outside the allowed time windows"
 
@@ -185,7 +288,7 @@ rfc3339_seconds(s) := secs if {
 	count(s) >= 20
 	substring(s, 4, 1) == "-"
 	substring(s, 7, 1) == "-"
-	upper(substring(s, 10, 1)) in {"T", " "}
+	date_time_separator(upper(substring(s, 10, 1)))
 	substring(s, 13, 1) == ":"
 	substring(s, 16, 1) == ":"
 	y := to_number(substring(s, 0, 4))
@@ -195,8 +298,16 @@ rfc3339_seconds(s) := secs if {
 	mi := to_number(substring(s, 14, 2))
 	se := to_number(substring(s, 17, 2))
 	off := utc_offset_seconds(substring(s, 19, -1))
-	secs := ((((days_from_civil(y, mo, d) * 86400) + (h * 3600)) + (mi * 60)) + se) - off
+	secs := minus_offset((((days_from_civil(y, mo, d) * 86400) + (h * 3600)) + (mi * 60)) + se, off)
 }
+
+date_time_separator("T")
+
+date_time_separator(" ")
+
+minus_offset(secs, 0) := secs
+
+minus_offset(secs, off) := secs - off if off != 0
 
 utc_offset_seconds(rest) := 0 if {
 	endswith(upper(rest), "Z")
@@ -207,8 +318,16 @@ utc_offset_seconds(rest) := 0 if {
 	sign := {"+": 1, "-": -1}[substring(tail, 0, 1)]
 }
 
-# Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-days_from_civil(y, m, d) := ((era * 146097) + doe) - 719468 if {
+# Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+# algorithm). Arithmetic is costly in WebAssembly: for the years 2000-2399
+# (March-based) and whole months the constant parts are tabled.
+days_from_civil(y, m, d) := doe + 11017 if {
+	yy := march_year(y, m)
+	yy >= 2000
+	yy < 2400
+	yoe := yy - 2000
+	doe := (((yoe * 365) + floor(yoe / 4)) - century_of_era(yoe)) + (d + march_month_days(m))
+} else := ((era * 146097) + doe) - 719468 if {
 	yy := y - march_year_shift(m)
 	era := floor(yy / 400)
 	yoe := yy - (era * 400)
@@ -219,6 +338,45 @@ days_from_civil(y, m, d) := ((era * 146097) + doe) - 719468 if {
 default march_year_shift(_) := 0
 
 march_year_shift(m) := 1 if m <= 2
+
+march_year(y, m) := y if m > 2
+
+else := y - 1
+
+# floor(yoe / 100) for a year of era in [0, 400).
+century_of_era(yoe) := 0 if {
+	yoe < 100
+} else := 1 if {
+	yoe < 200
+} else := 2 if {
+	yoe < 300
+} else := 3
+
+# floor((153 * ((m + 9) % 12) + 2) / 5) - 1: days before the month in a
+# March-based year, less one.
+march_month_days(3) := -1
+
+march_month_days(4) := 30
+
+march_month_days(5) := 60
+
+march_month_days(6) := 91
+
+march_month_days(7) := 121
+
+march_month_days(8) := 152
+
+march_month_days(9) := 183
+
+march_month_days(10) := 213
+
+march_month_days(11) := 244
+
+march_month_days(12) := 274
+
+march_month_days(1) := 305
+
+march_month_days(2) := 336
 
 now_seconds := floor(input.time.epoch_ms / 1000) if {
 	is_number(input.time.epoch_ms)

@@ -157,3 +157,33 @@ test_cert_seconds_left_only_near_expiry if {
 	authz.cert_seconds_left == 429 with input as batch_input
 	authz.cert_seconds_left == 15552000 - 2 with input as patch(alice_input, {"certificate": {"expires_in_days": 1, "not_after": "2026-09-06T09:30:10Z"}})
 }
+
+test_rfc3339_seconds_across_the_tabled_years if {
+	authz.rfc3339_seconds("2000-01-01T00:00:00Z") == 946684800
+	authz.rfc3339_seconds("2000-02-29T12:00:00Z") == 951825600
+	authz.rfc3339_seconds("2024-12-31T23:59:59Z") == 1735689599
+	authz.rfc3339_seconds("2100-03-01T00:00:00Z") == 4107542400
+	authz.rfc3339_seconds("2399-12-31T23:59:59Z") == 13569465599
+	authz.rfc3339_seconds("2400-03-01T00:00:00Z") == 13574649600
+	authz.rfc3339_seconds("2026-13-01T00:00:00Z") == authz.rfc3339_seconds("2027-01-01T00:00:00Z")
+}
+
+test_rfc3339_seconds_every_month if {
+	authz.rfc3339_seconds("2026-01-15T06:07:08Z") == 1768457228
+	authz.rfc3339_seconds("2251-02-15T06:07:08Z") == 8871401228
+	authz.rfc3339_seconds("2026-03-15T06:07:08Z") == 1773554828
+	authz.rfc3339_seconds("2251-04-15T06:07:08Z") == 8876498828
+	authz.rfc3339_seconds("2026-05-15T06:07:08Z") == 1778825228
+	authz.rfc3339_seconds("2251-06-15T06:07:08Z") == 8881769228
+	authz.rfc3339_seconds("2026-07-15T06:07:08Z") == 1784095628
+	authz.rfc3339_seconds("2251-08-15T06:07:08Z") == 8887039628
+	authz.rfc3339_seconds("2026-09-15T06:07:08Z") == 1789452428
+	authz.rfc3339_seconds("2251-10-15T06:07:08Z") == 8892310028
+	authz.rfc3339_seconds("2026-11-15T06:07:08Z") == 1794722828
+	authz.rfc3339_seconds("2251-12-15T06:07:08Z") == 8897580428
+}
+
+# A window whose detail cannot be worked out still yields a reason with a message.
+test_window_detail_falls_back_to_a_generic_message if {
+	authz.window_detail("x", {}, {"weekday": "Mon", "hour": 9, "minute": 0}) == "outside the allowed time windows"
+}

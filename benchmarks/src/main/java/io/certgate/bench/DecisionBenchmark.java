@@ -40,6 +40,10 @@ public class DecisionBenchmark {
     @Param("../testdata/inputs/allow.json")
     public String inputFile;
 
+    /** A bundle {@code .tar.gz} to measure instead of the embedded reference bundle ("" = reference). */
+    @Param("")
+    public String bundle;
+
     private Pdp pdp;
     private LoadedPolicy policy;
     private ObjectNode input;
@@ -47,7 +51,7 @@ public class DecisionBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        PdpConfig cfg = PdpConfig.defaults().withOverrides(0, null, null, null).withDecisionCache(0, false);
+        PdpConfig cfg = PdpConfig.defaults().withOverrides(0, bundle.isEmpty() ? null : bundle, null, null).withDecisionCache(0, false);
         pdp = Pdp.start(cfg, new SimpleMeterRegistry(), Clock.systemUTC());
         policy = pdp.engine().require();
         input = (ObjectNode) new ObjectMapper().readTree(Files.readString(Path.of(inputFile)));

@@ -52,6 +52,19 @@ class WasmMatchesOpaTest {
         JsonNode expected = opaOut.at("/result/0/bindings/x");
         assertThat(expected.size()).as("opa eval answered every input").isEqualTo(INPUTS);
 
+        // The fast checks (fast.rego) are shortcuts for the common allow: with them switched off, the
+        // full rules must reach exactly the same decisions.
+        String fullRulesOnly = "x := [d | some item in input; d := data.mtls.authz.decision with input as item"
+                + " with data.mtls.authz.fast_allow as false with data.mtls.authz.fast_certificate_clear as false"
+                + " with data.mtls.authz.fast_method_clear as false with data.mtls.authz.fast_policy_clear as false"
+                + " with data.mtls.authz.fast_challenge_clear as false]";
+        JsonNode full = json.readTree(TestBundles.opa().eval(policies, fullRulesOnly, json.writeValueAsString(batch)))
+                .at("/result/0/bindings/x");
+        for (int i = 0; i < INPUTS; i++) {
+            assertThat(full.get(i)).as("input #%d without the fast checks: %s", i, inputs.get(i))
+                    .isEqualTo(expected.get(i));
+        }
+
         var bundle = new BundleReader(json).read(TestBundles.compile(policies, "diff"), "reference");
         Map<String, Integer> effects = new TreeMap<>();
         // The subject here is fidelity, not the deadline: a cold JIT on a busy CI machine must not fail it.
