@@ -127,10 +127,10 @@ public final class GatewayServer implements AutoCloseable {
             // Embedded PDPs cache decisions themselves; a remote one is worth caching on this side of the hop.
             return cfg.cacheSize() > 0 ? new CachingDecisionClient(remote, cfg.cacheSize(), registry) : remote;
         }
-        PdpConfig defaults = PdpConfig.defaults();
-        EngineOptions engine = new EngineOptions(defaults.engine().poolSize(), defaults.engine().acquireTimeout(),
-                cfg.evaluationTimeout(), defaults.engine().maxMemoryPages());
-        PdpConfig pdpConfig = defaults.withOverrides(null, cfg.bundle(), cfg.policies(), cfg.entrypoint())
+        PdpConfig base = cfg.embedded();
+        EngineOptions engine = new EngineOptions(base.engine().poolSize(), base.engine().acquireTimeout(),
+                cfg.evaluationTimeout(), base.engine().maxMemoryPages());
+        PdpConfig pdpConfig = base.withOverrides(null, cfg.bundle(), cfg.policies(), cfg.entrypoint())
                 .withEngine(engine);
         return new EmbeddedDecisionClient(Pdp.start(pdpConfig, registry, clock), executor);
     }

@@ -54,9 +54,11 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
      * @param address remote: host:port of a PDP
      * @param timeout remote: deadline of one decision
      * @param evaluationTimeout embedded: deadline of one policy evaluation
+     * @param embedded embedded: the PDP's own settings (a pdp.yaml named by {@code config}: attribute
+     *     providers, caches, decision log, time zone), under the policy keys above
      */
     public record Pdp(PdpMode mode, @Nullable Path policies, @Nullable String bundle, @Nullable String address,
-            Duration timeout, String entrypoint, int cacheSize, Duration evaluationTimeout) {}
+            Duration timeout, String entrypoint, int cacheSize, Duration evaluationTimeout, PdpConfig embedded) {}
 
     public static GatewayConfig load(Path file) throws ConfigException, IOException {
         return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent());
@@ -127,7 +129,21 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         int cacheSize = n.integer("cache_size", 10_000, 0, 10_000_000);
         int evaluationMs = n.integer("evaluation_timeout_ms",
                 (int) io.certgate.pdp.engine.EngineOptions.defaults().evaluationTimeout().toMillis(), 1, 60_000);
+        Path embeddedFile = file(n, "config", baseDir, false);
         n.rejectUnknownKeys();
+        PdpConfig embedded = PdpConfig.defaults();
+        if (embeddedFile != null && Files.isReadable(embeddedFile)) {
+            if ("remote".equals(mode)) {
+                n.error("config", "only for mode: embedded (a remote PDP reads its own pdp.yaml)");
+            }
+            try {
+                embedded = PdpConfig.load(embeddedFile);
+            } catch (ConfigException e) {
+                e.errors().forEach(err -> n.error("config", embeddedFile + ": " + err));
+            } catch (IOException e) {
+                n.error("config", "cannot read " + embeddedFile + ": " + e.getMessage());
+            }
+        }
         if ("remote".equals(mode)) {
             if (address == null) {
                 n.error("address", "required with mode: remote (host:port of the PDP, e.g. 127.0.0.1:8181)");
@@ -146,7 +162,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
             bundleRef = baseDir.resolve(bundle).normalize().toString();
         }
         return new Pdp("remote".equals(mode) ? PdpMode.REMOTE : PdpMode.EMBEDDED, policiesDir, bundleRef, address,
-                Duration.ofMillis(timeoutMs), entrypoint, cacheSize, Duration.ofMillis(evaluationMs));
+                Duration.ofMillis(timeoutMs), entrypoint, cacheSize, Duration.ofMillis(evaluationMs), embedded);
     }
 
     @Nullable

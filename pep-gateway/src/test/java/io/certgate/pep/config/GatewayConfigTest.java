@@ -88,6 +88,36 @@ class GatewayConfigTest {
                 .anyMatch(m -> m.startsWith("colour: unknown key")));
     }
 
+    private static final String SERVICE = """
+            services:
+              - {name: api, sni: [api.test], server_cert: s.pem, server_key: s.key, mtls: {ca_file: ca.pem},
+                 upstream: {url: "http://127.0.0.1:1"}}
+            """;
+
+    @Test
+    void anEmbeddedPdpTakesItsOwnSettingsFromAPdpYaml() throws Exception {
+        Files.writeString(dir.resolve("pdp.yaml"), "time: {timezone: Europe/Berlin}\ncaches: {decisions: 7}\n");
+        GatewayConfig cfg = parse("pdp: {mode: embedded, config: pdp.yaml}\n" + SERVICE);
+        assertThat(cfg.pdp().embedded().timezone().getId()).isEqualTo("Europe/Berlin");
+        assertThat(cfg.pdp().embedded().decisionCacheSize()).isEqualTo(7);
+        assertThat(parse(SERVICE).pdp().embedded()).isEqualTo(io.certgate.pdp.config.PdpConfig.defaults());
+    }
+
+    @Test
+    void errorsInTheEmbeddedPdpYamlAreReportedWithBothLocations() throws Exception {
+        Path pdpYaml = dir.resolve("pdp.yaml");
+        Files.writeString(pdpYaml, "engine: {pool_size: 0}\n");
+        assertThatThrownBy(() -> parse("pdp: {mode: embedded, config: pdp.yaml}\n" + SERVICE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "pdp.config: " + pdpYaml + ": engine.pool_size: must be an integer in [1, 256], got 0"));
+        assertThatThrownBy(() -> parse("pdp: {mode: remote, address: \"pdp:8181\", config: pdp.yaml}\n" + SERVICE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).contains(
+                        "pdp.config: only for mode: embedded (a remote PDP reads its own pdp.yaml)"));
+        assertThatThrownBy(() -> parse("pdp: {config: nope.yaml}\n" + SERVICE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "pdp.config: file not found or not readable: " + dir.resolve("nope.yaml")));
+    }
+
     @Test
     void servicesAreRequiredAndSniMustBeUnique() {
         assertThatThrownBy(() -> parse("listen: {port: 1}\n")).hasMessageContaining("at least one service");
