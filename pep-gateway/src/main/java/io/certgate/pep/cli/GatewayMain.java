@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar pep-gateway.jar <command>}. */
 @Command(name = "pep-gateway", mixinStandardHelpOptions = true,
         description = "certgate gateway: terminates mTLS per service and enforces PDP decisions.",
-        subcommands = {ServeCommand.class})
+        subcommands = {ServeCommand.class, QuickstartCommand.class})
 public final class GatewayMain implements Runnable {
     public static void main(String[] args) {
         String problem = LogFormat.problem(System.getenv());

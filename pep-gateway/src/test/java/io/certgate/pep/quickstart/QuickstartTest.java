@@ -1,0 +1,83 @@
+package io.certgate.pep.quickstart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The quickstart as a newcomer meets it: every printed command, run as printed by a real shell and
+ * curl against the running demo, gets the status and content its title promises.
+ */
+class QuickstartTest {
+    private static final Pattern STATUS = Pattern.compile("\nHTTP (\\d{3})\n?$");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyPrintedCommandShowsWhatItsTitleSays() throws Exception {
+        try (Quickstart q = start()) {
+            List<Quickstart.DemoRequest> requests = q.requests();
+            assertThat(requests).hasSize(7);
+            String[] outputs = new String[requests.size()];
+            for (int i = 0; i < requests.size(); i++) {
+                Quickstart.DemoRequest r = requests.get(i);
+                outputs[i] = sh(r.command());
+                assertThat(status(outputs[i])).as("%s%n$ %s%n%s", r.title(), r.command(), outputs[i])
+                        .isEqualTo(r.expectedStatus());
+            }
+            // allowed: the upstream received the verified identity and the policy's obligations
+            assertThat(outputs[0]).contains("\"x-ssl-client-cn\" : \"billing-service\"")
+                    .contains("\"x-ssl-verify\" : \"0\"").contains("\"x-client-id\" : \"partner-billing\"");
+            assertThat(outputs[1]).contains("DEVICE_NOT_COMPLIANT");
+            assertThat(outputs[2]).contains("CERT_REQUIRED");
+            assertThat(outputs[3]).contains("(10)");
+            assertThat(outputs[4]).contains("(23)");
+            assertThat(outputs[5]).containsIgnoringCase("www-authenticate: Bearer error=\"insufficient_user_authentication\"")
+                    .contains("MFA_REQUIRED");
+            assertThat(outputs[6]).contains("\"path\" : \"/admin/keys\"");
+        }
+    }
+
+    @Test
+    void theSecondStartReusesThePki() throws Exception {
+        byte[] ca;
+        try (Quickstart q = start()) {
+            ca = Files.readAllBytes(q.pki().caFile());
+        }
+        try (Quickstart q = start()) {
+            assertThat(Files.readAllBytes(q.pki().caFile())).isEqualTo(ca);
+            assertThat(status(sh(q.requests().get(0).command()))).isEqualTo(200);
+        }
+    }
+
+    private Quickstart start() throws Exception {
+        return Quickstart.start(dir, 0, 0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
+    }
+
+    private static int status(String output) {
+        Matcher m = STATUS.matcher(output);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    private static String sh(String command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("timed out: " + command);
+        }
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+}
