@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ChaosHttpServer implements AutoCloseable {
     enum Mode { NORMAL, SLOW, GARBAGE, ERROR }
 
-    static final Duration SLOW = Duration.ofSeconds(5);
+    static final Duration SLOW = Duration.ofSeconds(2);
 
     private final HttpService handler;
     private final int port;
