@@ -110,7 +110,7 @@ public final class GatewayServer implements AutoCloseable {
         EngineOptions engine = new EngineOptions(defaults.engine().poolSize(), defaults.engine().acquireTimeout(),
                 cfg.evaluationTimeout(), defaults.engine().maxMemoryPages());
         PdpConfig pdpConfig = defaults.withOverrides(null, cfg.bundle(), cfg.policies(), cfg.entrypoint())
-                .withEngine(engine);
+                .withEngine(engine).withProviders(cfg.providers());
         return new EmbeddedDecisionClient(Pdp.start(pdpConfig, registry, clock), executor);
     }
 

@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ConfigNode;
 import io.certgate.pdp.config.PdpConfig;
+import io.certgate.pdp.pip.ProvidersConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -54,9 +55,11 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
      * @param address remote: host:port of a PDP
      * @param timeout remote: deadline of one decision
      * @param evaluationTimeout embedded: deadline of one policy evaluation
+     * @param providers embedded: attribute providers (as {@code providers:} of pdp.yaml)
      */
     public record Pdp(PdpMode mode, @Nullable Path policies, @Nullable String bundle, @Nullable String address,
-            Duration timeout, String entrypoint, int cacheSize, Duration evaluationTimeout) {}
+            Duration timeout, String entrypoint, int cacheSize, Duration evaluationTimeout,
+            ProvidersConfig providers) {}
 
     public static GatewayConfig load(Path file) throws ConfigException, IOException {
         return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent());
@@ -127,7 +130,11 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         int cacheSize = n.integer("cache_size", 10_000, 0, 10_000_000);
         int evaluationMs = n.integer("evaluation_timeout_ms",
                 (int) io.certgate.pdp.engine.EngineOptions.defaults().evaluationTimeout().toMillis(), 1, 60_000);
+        ProvidersConfig providers = ProvidersConfig.parse(n.section("providers"));
         n.rejectUnknownKeys();
+        if ("remote".equals(mode) && !providers.isEmpty()) {
+            n.error("providers", "applies to an embedded PDP only; configure a remote PDP's providers in its pdp.yaml");
+        }
         if ("remote".equals(mode)) {
             if (address == null) {
                 n.error("address", "required with mode: remote (host:port of the PDP, e.g. 127.0.0.1:8181)");
@@ -146,7 +153,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
             bundleRef = baseDir.resolve(bundle).normalize().toString();
         }
         return new Pdp("remote".equals(mode) ? PdpMode.REMOTE : PdpMode.EMBEDDED, policiesDir, bundleRef, address,
-                Duration.ofMillis(timeoutMs), entrypoint, cacheSize, Duration.ofMillis(evaluationMs));
+                Duration.ofMillis(timeoutMs), entrypoint, cacheSize, Duration.ofMillis(evaluationMs), providers);
     }
 
     @Nullable
