@@ -1,6 +1,7 @@
 package io.certgate.pdp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.audit.DecisionLog;
 import io.certgate.pdp.bundle.BundleManager;
 import io.certgate.pdp.bundle.BundleReader;
@@ -17,6 +18,7 @@ import io.certgate.pdp.engine.PolicyEngine;
 import io.certgate.pdp.input.InputEnricher;
 import io.certgate.pdp.input.TimeFacts;
 import io.certgate.pdp.opa.OpaToolchain;
+import io.certgate.pdp.pip.AttributeProviders;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.file.Path;
@@ -34,6 +36,8 @@ public final class Pdp implements AutoCloseable {
     private final BundleManager bundles;
     private final DecisionService decisions;
     private final ObjectMapper json;
+    @Nullable
+    private final AttributeProviders providers;
 
     private Pdp(PdpConfig config, MeterRegistry registry, Clock clock) {
         this.config = config;
@@ -42,7 +46,8 @@ public final class Pdp implements AutoCloseable {
         this.bundles = new BundleManager(source(config), new BundleReader(json), engine, clock, registry);
         CertificateIdentities certs = new CertificateIdentities(clock, config.certificateCacheSize()).bindTo(registry);
         CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
-        InputEnricher enricher = new InputEnricher(new TimeFacts(clock, config.timezone()), certs, expiry);
+        this.providers = AttributeProviders.create(config.providers(), clock, json, registry);
+        InputEnricher enricher = new InputEnricher(new TimeFacts(clock, config.timezone()), certs, expiry, providers);
         DecisionLog log = new DecisionLog(json, config.maskedInputPaths(), config.decisionLog());
         this.decisions = new DecisionService(engine, enricher, log, json, config.entrypoint(),
                 config.decisionCacheSize(), registry);
@@ -94,9 +99,18 @@ public final class Pdp implements AutoCloseable {
         return json;
     }
 
+    /** The configured attribute providers, or null when none is. */
+    @Nullable
+    public AttributeProviders providers() {
+        return providers;
+    }
+
     @Override
     public void close() {
         bundles.close();
         engine.close();
+        if (providers != null) {
+            providers.close();
+        }
     }
 }

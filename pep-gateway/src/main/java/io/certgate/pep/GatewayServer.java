@@ -132,6 +132,9 @@ public final class GatewayServer implements AutoCloseable {
                 cfg.evaluationTimeout(), base.engine().maxMemoryPages());
         PdpConfig pdpConfig = base.withOverrides(null, cfg.bundle(), cfg.policies(), cfg.entrypoint())
                 .withEngine(engine);
+        if (!cfg.providers().isEmpty()) {
+            pdpConfig = pdpConfig.withProviders(cfg.providers());
+        }
         return new EmbeddedDecisionClient(Pdp.start(pdpConfig, registry, clock), executor);
     }
 

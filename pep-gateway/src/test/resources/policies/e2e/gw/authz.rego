@@ -4,7 +4,8 @@ package gw.authz
 # - identity obligations only when the certificate has a CN, so /public is allowed without a
 #   certificate (in policies/gateway the undefined input.certificate.cn makes that branch undefined);
 # - /echo allows any presented certificate, verified or not, and echoes what the PDP saw;
-# - /quote denies with a reason whose code and message need JSON escaping.
+# - /quote denies with a reason whose code and message need JSON escaping;
+# - obligations echo input.mfa.verified and whether the policy saw an Authorization header.
 
 # METADATA
 # entrypoint: true
@@ -64,6 +65,16 @@ obligation_headers := {
 	"x-roles": "billing.read",
 	"x-pdp-verify-code": format_int(input.certificate.verify_code, 10),
 	"x-pdp-verified": sprintf("%v", [input.certificate.verified]),
+	"x-pdp-mfa": mfa_verified_text,
+	"x-pdp-token-seen": sprintf("%v", [token_seen]),
 } if {
 	input.certificate.cn
 }
+
+default mfa_verified_text := "none"
+
+mfa_verified_text := sprintf("%v", [input.mfa.verified]) if is_boolean(input.mfa.verified)
+
+default token_seen := false
+
+token_seen if input.request.headers.authorization

@@ -43,6 +43,15 @@ public final class DecisionLog {
      */
     public void record(String decisionId, String path, String revision, JsonNode input, @Nullable JsonNode result,
             @Nullable String error, long latencyNanos, boolean cached) {
+        record(decisionId, path, revision, input, result, error, latencyNanos, cached, null);
+    }
+
+    /**
+     * Records one decision with what the attribute providers answered ({@code providers}: per input
+     * field, the provider, its status and, when it failed, why).
+     */
+    public void record(String decisionId, String path, String revision, JsonNode input, @Nullable JsonNode result,
+            @Nullable String error, long latencyNanos, boolean cached, @Nullable JsonNode providers) {
         if (!enabled || !log.isInfoEnabled()) {
             return;
         }
@@ -52,6 +61,9 @@ public final class DecisionLog {
         line.put("path", path);
         line.putObject("bundles").putObject("policy").put("revision", revision);
         line.set("input", mask(input));
+        if (providers != null) {
+            line.set("providers", providers);
+        }
         if (result != null) {
             line.set("result", result);
             JsonNode reasons = result.path("reasons");

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.engine.EngineOptions;
+import io.certgate.pdp.pip.ProvidersConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,11 +35,12 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * @param decisionCacheSize decisions kept for their TTL (0 disables)
  * @param decisionLog whether decisions are logged
  * @param maskedInputPaths input fields replaced by {@code ***} in the decision log
+ * @param providers attribute providers (groups, device posture, MFA) that fill the input
  */
 public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, @Nullable Path policies,
         Duration pollInterval, String entrypoint, List<String> extraEntrypoints, EngineOptions engine,
         ZoneId timezone, int certificateCacheSize, int decisionCacheSize, boolean decisionLog,
-        List<String> maskedInputPaths) {
+        List<String> maskedInputPaths, ProvidersConfig providers) {
 
     public static final String DEFAULT_ENTRYPOINT = "mtls/authz/decision";
     public static final int DEFAULT_PORT = 8181;
@@ -51,7 +53,7 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
     public static PdpConfig defaults() {
         return new PdpConfig(DEFAULT_PORT, 1024 * 1024, null, null, Duration.ofSeconds(10), DEFAULT_ENTRYPOINT,
                 List.of(), EngineOptions.defaults(), ZoneId.of("UTC"), 10_000, 10_000, true,
-                List.of("request.headers.authorization", "request.headers.cookie"));
+                List.of("request.headers.authorization", "request.headers.cookie"), ProvidersConfig.none());
     }
 
     public static PdpConfig load(Path file) throws ConfigException, IOException {
@@ -133,6 +135,8 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
         List<String> mask = dlog.strings("mask");
         dlog.rejectUnknownKeys();
 
+        ProvidersConfig providers = ProvidersConfig.parse(root.section("providers"));
+
         root.rejectUnknownKeys();
         if (!errors.isEmpty()) {
             throw new ConfigException(name, errors);
@@ -140,25 +144,25 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
         return new PdpConfig(port, maxBody, bundle, policies == null ? null : Path.of(policies),
                 Duration.ofSeconds(poll), entrypoint, extra,
                 new EngineOptions(poolSize, Duration.ofMillis(acquire), Duration.ofMillis(evalTimeout), memoryMb * 16),
-                zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask);
+                zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask, providers);
     }
 
     /** A copy with another decision cache size (0 disables) and decision log switch. */
     public PdpConfig withDecisionCache(int size, boolean log) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, timezone, certificateCacheSize, size, log, maskedInputPaths);
+                engine, timezone, certificateCacheSize, size, log, maskedInputPaths, providers);
     }
 
     /** A copy with other evaluator pool settings. */
     public PdpConfig withEngine(EngineOptions options) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths);
+                options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers);
     }
 
     /** A copy with {@code input.time} in another zone. */
     public PdpConfig withTimezone(ZoneId zone) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths);
+                engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers);
     }
 
     /** A copy with command-line overrides applied (null = keep). */
@@ -168,6 +172,12 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
                 policies != null ? null : (bundle != null ? bundle : this.bundle),
                 bundle != null ? null : (policies != null ? policies : this.policies),
                 pollInterval, entrypoint != null ? entrypoint : this.entrypoint, extraEntrypoints, engine, timezone,
-                certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths);
+                certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers);
+    }
+
+    /** A copy with other attribute providers. */
+    public PdpConfig withProviders(ProvidersConfig other) {
+        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, other);
     }
 }

@@ -96,16 +96,18 @@ public final class DecisionService {
         LoadedPolicy policy = engine.active();
         if (policy == null) {
             Decision d = Decision.failure(id, "", 503, "NO_POLICY", "no policy bundle is active yet");
-            finish(d, path, input, null, "no bundle", start, false);
+            finish(d, path, input, null, "no bundle", start, false, null);
             return d;
         }
         enricher.enrich(input, cert, policy.timezones(), keepCallerTime);
+        // Provider facts are part of the input, so the cache key below covers them (no cross-user hits).
+        ObjectNode providers = enricher.attributes(input);
         String key = cache == null ? null : cacheKey(policy.revision(), path, input);
         if (key != null) {
             Decision hit = cache.getIfPresent(key);
             if (hit != null) {
                 Decision d = hit.withDecisionId(id);
-                finish(d, path, input, DecisionMapper.toJson(d, json), null, start, true);
+                finish(d, path, input, DecisionMapper.toJson(d, json), null, start, true, providers);
                 return d;
             }
         }
@@ -137,7 +139,7 @@ public final class DecisionService {
         } else if (key != null && d.ttlSeconds() > 0 && d.effect() != Effect.CHALLENGE) {
             cache.put(key, d);
         }
-        finish(d, path, input, result, error, start, false);
+        finish(d, path, input, result, error, start, false, providers);
         return d;
     }
 
@@ -211,8 +213,9 @@ public final class DecisionService {
     }
 
     private void finish(Decision d, String path, JsonNode input, @Nullable JsonNode result, @Nullable String error,
-            long start, boolean cached) {
-        long nanos = record(d.decisionId(), path, d.revision(), input, result, error, start, cached);
+            long start, boolean cached, @Nullable JsonNode providers) {
+        long nanos = System.nanoTime() - start;
+        decisionLog.record(d.decisionId(), path, d.revision(), input, result, error, nanos, cached, providers);
         Counter.builder("pdp_decisions_total")
                 .tag("effect", d.effect().wireName())
                 .tag("entrypoint", path)

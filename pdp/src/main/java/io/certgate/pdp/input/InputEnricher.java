@@ -6,25 +6,50 @@ import io.certgate.pdp.cert.CertificateExpiryMetrics;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.CertificateIdentity;
 import io.certgate.pdp.cert.CertificateParseException;
+import io.certgate.pdp.pip.AttributeProviders;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Set;
 
 /**
  * Completes a decision input with the facts the PDP owns: the time of the decision and the parsed
- * client certificate. Everything else comes from the caller as SPEC.md's input shape.
+ * client certificate; then, when attribute providers are configured, {@code subject}, {@code device}
+ * and {@code mfa} from them. Everything else comes from the caller as SPEC.md's input shape.
  */
 public final class InputEnricher {
     private final TimeFacts time;
     private final CertificateIdentities certificates;
     @Nullable
     private final CertificateExpiryMetrics expiry;
+    @Nullable
+    private final AttributeProviders providers;
 
-    /** @param expiry where presented client certificates are reported, or null to not track them */
-    public InputEnricher(TimeFacts time, CertificateIdentities certificates, @Nullable CertificateExpiryMetrics expiry) {
+    public InputEnricher(TimeFacts time, CertificateIdentities certificates) {
+        this(time, certificates, null, null);
+    }
+
+    /**
+     * @param expiry where presented client certificates are reported, or null to not track them
+     * @param providers the attribute providers, or null for none
+     */
+    public InputEnricher(TimeFacts time, CertificateIdentities certificates, @Nullable CertificateExpiryMetrics expiry,
+            @Nullable AttributeProviders providers) {
         this.time = time;
         this.certificates = certificates;
         this.expiry = expiry;
+        this.providers = providers;
+    }
+
+    /**
+     * Fills {@code subject}, {@code device} and {@code mfa} from the attribute providers (call after
+     * {@link #enrich}: identities come from the certificate). Blocks up to the providers' deadlines, so
+     * never call it on an event loop.
+     *
+     * @return what each provider answered (for the decision log), or null without providers
+     */
+    @Nullable
+    public ObjectNode attributes(ObjectNode input) {
+        return providers == null ? null : providers.enrich(input);
     }
 
     /**

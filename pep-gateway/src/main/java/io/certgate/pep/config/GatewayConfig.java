@@ -8,6 +8,7 @@ import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ConfigNode;
 import io.certgate.pdp.config.PdpConfig;
+import io.certgate.pdp.pip.ProvidersConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -56,9 +57,12 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
      * @param evaluationTimeout embedded: deadline of one policy evaluation
      * @param embedded embedded: the PDP's own settings (a pdp.yaml named by {@code config}: attribute
      *     providers, caches, decision log, time zone), under the policy keys above
+     * @param providers embedded: attribute providers (as {@code providers:} of pdp.yaml; replace those of
+     *     {@code config} when given)
      */
     public record Pdp(PdpMode mode, @Nullable Path policies, @Nullable String bundle, @Nullable String address,
-            Duration timeout, String entrypoint, int cacheSize, Duration evaluationTimeout, PdpConfig embedded) {}
+            Duration timeout, String entrypoint, int cacheSize, Duration evaluationTimeout, PdpConfig embedded,
+            ProvidersConfig providers) {}
 
     public static GatewayConfig load(Path file) throws ConfigException, IOException {
         return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent());
@@ -130,7 +134,11 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         int evaluationMs = n.integer("evaluation_timeout_ms",
                 (int) io.certgate.pdp.engine.EngineOptions.defaults().evaluationTimeout().toMillis(), 1, 60_000);
         Path embeddedFile = file(n, "config", baseDir, false);
+        ProvidersConfig providers = ProvidersConfig.parse(n.section("providers"));
         n.rejectUnknownKeys();
+        if ("remote".equals(mode) && !providers.isEmpty()) {
+            n.error("providers", "applies to an embedded PDP only; configure a remote PDP's providers in its pdp.yaml");
+        }
         PdpConfig embedded = PdpConfig.defaults();
         if (embeddedFile != null && Files.isReadable(embeddedFile)) {
             if ("remote".equals(mode)) {
@@ -162,7 +170,8 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
             bundleRef = baseDir.resolve(bundle).normalize().toString();
         }
         return new Pdp("remote".equals(mode) ? PdpMode.REMOTE : PdpMode.EMBEDDED, policiesDir, bundleRef, address,
-                Duration.ofMillis(timeoutMs), entrypoint, cacheSize, Duration.ofMillis(evaluationMs), embedded);
+                Duration.ofMillis(timeoutMs), entrypoint, cacheSize, Duration.ofMillis(evaluationMs), embedded,
+                providers);
     }
 
     @Nullable

@@ -251,6 +251,12 @@ public final class EnforcingService implements HttpService {
                 h.put(name, value);
             }
         }
+        // The PDP's MFA provider verifies the bearer token and removes it from the input before the policy
+        // and the decision log see it (the decision log masks it otherwise).
+        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+        if (authorization != null) {
+            h.put("authorization", authorization);
+        }
         in.putObject("service").put("id", service.name()).put("profile", service.policy().profile());
         return in;
     }

@@ -21,6 +21,7 @@ import com.unboundid.ldap.listener.InMemoryDirectoryServer;
 import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
 import com.unboundid.ldap.listener.InMemoryListenerConfig;
 import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldif.LDIFException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -54,7 +55,7 @@ final class DemoProviders implements AutoCloseable {
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    private DemoProviders(Clock clock) throws LDAPException, JOSEException {
+    private DemoProviders(Clock clock) throws LDAPException, LDIFException, JOSEException {
         this.clock = clock;
         this.signingKey = new ECKeyGenerator(Curve.P_256).keyID("quickstart-1").generate();
         this.ldap = directory();
@@ -77,7 +78,7 @@ final class DemoProviders implements AutoCloseable {
         return p;
     }
 
-    private static InMemoryDirectoryServer directory() throws LDAPException {
+    private static InMemoryDirectoryServer directory() throws LDAPException, LDIFException {
         InMemoryDirectoryServerConfig cfg = new InMemoryDirectoryServerConfig(BASE_DN);
         cfg.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("demo", InetAddress.getLoopbackAddress(), 0,
                 null));
