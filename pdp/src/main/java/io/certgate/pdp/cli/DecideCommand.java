@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "decide", mixinStandardHelpOptions = true,
         description = "Evaluate one input offline and print the decision JSON (what-if). An input.time in the"
                 + " file is kept, so a logged decision replays exactly; otherwise the time is now (or --at).")
-final class DecideCommand implements Callable<Integer> {
+public final class DecideCommand implements Callable<Integer> {
     static final class Source {
         @Option(names = "--policies", required = true, description = "directory of .rego and data.json")
         Path policies;
