@@ -1,19 +1,23 @@
 package io.certgate.pep.cli;
 
+import io.certgate.pdp.cli.CertCommand;
+import io.certgate.pdp.cli.DecideCommand;
+import io.certgate.pdp.cli.PolicyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code java -jar pep-gateway.jar <command>}. */
 @Command(name = "pep-gateway", mixinStandardHelpOptions = true,
         description = "certgate gateway: terminates mTLS per service and enforces PDP decisions.",
-        subcommands = {ServeCommand.class})
+        subcommands = {ServeCommand.class, ConfigCommand.class, CertCommand.class, DecideCommand.class,
+            PolicyCommand.class})
 public final class GatewayMain implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
     public static int run(String... args) {
-        return new CommandLine(new GatewayMain()).execute(args);
+        return new CommandLine(new GatewayMain()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     }
 
     @Override
