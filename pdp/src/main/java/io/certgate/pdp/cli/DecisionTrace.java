@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.certgate.pdp.Pdp;
 import io.certgate.pdp.engine.PolicyException;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code decide --trace}: evaluates the policy's trace entrypoint (in the reference policy
@@ -56,7 +57,9 @@ final class DecisionTrace {
                 s.append("   reason ").append(r.path("code").asText()).append(": ")
                         .append(r.path("message").asText()).append('\n');
             }
-            for (Map.Entry<String, JsonNode> d : c.path("consulted").properties()) {
+            Map<String, JsonNode> consulted = new TreeMap<>();
+            c.path("consulted").properties().forEach(e -> consulted.put(e.getKey(), e.getValue()));
+            for (Map.Entry<String, JsonNode> d : consulted.entrySet()) {
                 s.append("   ").append(d.getKey()).append(" = ").append(json.writeValueAsString(d.getValue()))
                         .append('\n');
             }
