@@ -18,6 +18,9 @@ import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 
 /**
@@ -215,8 +218,8 @@ final class ChainDiagnosis {
                     + " intermediates below it", List.of(dn(at) + " has pathLenConstraint " + at.getBasicConstraints(),
                     pathText(r.path())), "issue from a CA higher up, or reissue the CA with a larger pathLenConstraint");
             case X509VerifyCodes.PERMITTED_VIOLATION, X509VerifyCodes.EXCLUDED_VIOLATION ->
-                    fail(stage, head + ": a name of the leaf is outside the name constraints of " + which,
-                    List.of("leaf names: " + dn(chain.get(0)) + sanText(chain.get(0))),
+                    fail(stage, head + ": a name of " + which + " is outside the name constraints of a CA above it",
+                    List.of("names: " + dn(at) + sanText(at), constraintsText(r.path(), r.depth())),
                     "reissue the certificate with names inside the CA's permitted subtrees");
             case X509VerifyCodes.UNHANDLED_CRITICAL_EXTENSION -> fail(stage, head + ": " + which + " has a"
                     + " critical extension OpenSSL does not know", List.of("critical extensions: "
@@ -366,6 +369,44 @@ final class ChainDiagnosis {
         } catch (CertificateParsingException e) {
             return "; SANs malformed";
         }
+    }
+
+    /** The name constraints of the CAs above {@code depth} (OpenSSL reports the certificate whose name fails). */
+    private static String constraintsText(List<X509Certificate> path, int depth) {
+        List<String> out = new ArrayList<>();
+        for (int i = Math.max(depth, 0) + 1; i < path.size(); i++) {
+            X509Certificate ca = path.get(i);
+            byte[] ext = ca.getExtensionValue(Extension.nameConstraints.getId());
+            if (ext != null) {
+                NameConstraints nc = NameConstraints.getInstance(ASN1OctetString.getInstance(ext).getOctets());
+                out.add("constraints of " + dn(ca) + ": permitted " + subtrees(nc.getPermittedSubtrees())
+                        + ", excluded " + subtrees(nc.getExcludedSubtrees()));
+            }
+        }
+        return out.isEmpty() ? "no CA above it has name constraints" : String.join("; ", out);
+    }
+
+    private static String subtrees(@Nullable GeneralSubtree[] trees) {
+        if (trees == null) {
+            return "(none)";
+        }
+        List<String> out = new ArrayList<>();
+        for (GeneralSubtree t : trees) {
+            GeneralName n = t.getBase();
+            String kind = switch (n.getTagNo()) {
+                case GeneralName.rfc822Name -> "email";
+                case GeneralName.dNSName -> "DNS";
+                case GeneralName.directoryName -> "DirName";
+                case GeneralName.uniformResourceIdentifier -> "URI";
+                case GeneralName.iPAddress -> "IP";
+                default -> "other";
+            };
+            String value = n.getTagNo() == GeneralName.iPAddress
+                    ? HEX.formatHex(ASN1OctetString.getInstance(n.getName()).getOctets())
+                    : n.getName().toString();
+            out.add(kind + ":" + value);
+        }
+        return out.toString();
     }
 
     @Nullable

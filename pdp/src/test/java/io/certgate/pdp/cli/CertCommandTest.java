@@ -16,6 +16,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,6 +142,24 @@ class CertCommandTest {
                 .contains("extendedKeyUsage: serverAuth");
         assertThat(CliRun.of("cert", "doctor", "--cert", file("partner.pem"), "--at", NOW.toString()).exit())
                 .isZero();
+    }
+
+    @Test
+    void doctorExplainsANameConstraintViolation() throws Exception {
+        TestCert ca = PKI.certificate("nc-ca").c("DE").o(TestPki.ORG).cn("Constrained CA").ca(-1)
+                .extension(Extension.nameConstraints, true, new NameConstraints(new GeneralSubtree[] {
+                    new GeneralSubtree(new GeneralName(GeneralName.dNSName, "example.com"))}, null))
+                .issuedBy(PKI.rootCa()).build();
+        TestCert leaf = PKI.certificate("nc-leaf").c("DE").o(TestPki.ORG).cn("nc-leaf").clientAuth()
+                .dns("api.example.org").issuedBy(ca).build();
+        Path chain = Files.writeString(dir.resolve("nc-leaf-chain.pem"), leaf.chainPem());
+        CliRun r = CliRun.of("cert", "doctor", "--cert", chain.toString(), "--ca", file("ca.pem"), "--at",
+                NOW.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("error 47 at ").containsPattern("constraints +FAIL +error 47")
+                .contains("outside the name constraints").contains("api.example.org")
+                .contains("permitted [DNS:example.com]")
+                .containsPattern("validity +ok").containsPattern("chain +ok");
     }
 
     @Test
