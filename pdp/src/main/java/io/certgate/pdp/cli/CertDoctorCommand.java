@@ -40,22 +40,20 @@ final class CertDoctorCommand implements Callable<Integer> {
     public Integer call() {
         Instant now = at == null ? Instant.now() : at;
         List<X509Certificate> chain;
-        List<X509Certificate> anchors = List.of();
+        List<X509Certificate> anchors;
         List<X509CRL> crlList;
         try {
-            try {
-                chain = CertFiles.chain(cert);
-                anchors = ca == null ? List.of() : CertFiles.bundle(ca);
-                crlList = CertFiles.crls(crls);
-            } catch (CertFiles.Unparsable e) {
-                System.out.println("format        FAIL  " + e.getMessage());
-                System.out.println("              fix: give the PEM file(s) the gateway uses ('openssl x509 -in FILE"
-                        + " -noout -text' shows what a file holds)");
-                return 1;
-            }
+            chain = CertFiles.chain(cert);
+            anchors = ca == null ? List.of() : CertFiles.bundle(ca);
+            crlList = CertFiles.crls(crls);
         } catch (CertFiles.Unreadable e) {
             System.err.println(e.getMessage());
             return 2;
+        } catch (CertFiles.Unparsable e) {
+            System.out.println("format        FAIL  " + e.getMessage());
+            System.out.println("              fix: give the PEM file(s) the gateway uses ('openssl x509 -in FILE"
+                    + " -noout -text' shows what a file holds)");
+            return 1;
         }
         VerifyResult result = null;
         StringBuilder s = new StringBuilder();
@@ -70,9 +68,10 @@ final class CertDoctorCommand implements Callable<Integer> {
                     + result.depth() + " depth lookup: " + result.message()).append('\n');
             s.append("              same as: openssl verify -attime ").append(now.getEpochSecond())
                     .append(" -CAfile ").append(ca).append(" -untrusted ").append(cert);
-            for (Path crl : crls) {
-                s.append(crlCheckAll ? " -crl_check_all" : " -crl_check").append(" -CRLfile ").append(crl);
+            if (crlCheckAll || !crls.isEmpty()) {
+                s.append(crlCheckAll ? " -crl_check_all" : " -crl_check");
             }
+            crls.forEach(crl -> s.append(" -CRLfile ").append(crl));
             s.append(" -purpose sslclient ").append(cert).append('\n');
         } else {
             s.append("openssl       not run: no --ca (the verify code needs the service's CA bundle)\n");

@@ -48,6 +48,10 @@ final class CertInspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!crls.isEmpty() && ca == null) {
+            System.err.println("--crl needs --ca: revocation is checked as part of verifying the chain");
+            return 2;
+        }
         Instant now = at == null ? Instant.now() : at;
         List<X509Certificate> chain;
         VerifyResult verified = null;

@@ -122,7 +122,7 @@ class CertCommandTest {
 
         CliRun all = doctor(PKI.partnerClient(), "--crl", file("crl.pem"), "--crl-check-all");
         assertThat(all.exit()).isEqualTo(1);
-        assertThat(all.out()).contains("error 3 at ").contains("no CRL of " + ChainDiagnosis.dn(PKI.rootCa()
+        assertThat(all.out()).contains("error 3 at ").contains("-crl_check_all -CRLfile ").contains("no CRL of " + ChainDiagnosis.dn(PKI.rootCa()
                 .certificate())).contains("mtls.crl_files");
         assertThat(doctor(PKI.partnerClient(), "--crl", file("crl.pem"), "--crl", file("ca-crl.pem"),
                 "--crl-check-all").exit()).isZero();
@@ -213,6 +213,8 @@ class CertCommandTest {
                 "--at", NOW.toString());
         assertThat(expired.out()).contains("x-ssl-verify: 10").contains("expired 1 day(s) ago")
                 .contains("cert doctor");
+        assertThat(CliRun.of("cert", "inspect", "--cert", file("partner.pem"), "--crl", file("crl.pem")).exit())
+                .isEqualTo(2);
         CliRun injection = CliRun.of("cert", "inspect", "--cert", file("header-injection.pem"));
         assertThat(injection.exit()).isZero();
         assertThat(injection.out()).contains("x-ssl-client-cn: ").contains("%0D%0A");
