@@ -6,6 +6,7 @@ import io.certgate.pdp.Pdp;
 import io.certgate.pdp.bundle.BundleStatus;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.decision.Decision;
+import io.certgate.pdp.engine.PolicyException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Option;
 @Command(name = "decide", mixinStandardHelpOptions = true,
         description = "Evaluate one input offline and print the decision JSON (what-if). An input.time in the"
                 + " file is kept, so a logged decision replays exactly; otherwise the time is now (or --at).")
-final class DecideCommand implements Callable<Integer> {
+public final class DecideCommand implements Callable<Integer> {
     static final class Source {
         @Option(names = "--policies", required = true, description = "directory of .rego and data.json")
         Path policies;
@@ -45,6 +46,14 @@ final class DecideCommand implements Callable<Integer> {
 
     @Option(names = "--timezone", description = "zone of input.time (default UTC)")
     String timezone;
+
+    @Option(names = "--trace", description = "also explain the decision: for each outcome class in precedence"
+            + " order whether it passed, its reasons and the data it consulted (the policy's <entrypoint>_trace"
+            + " rule, e.g. mtls/authz/decision_trace)")
+    boolean trace;
+
+    @Option(names = "--json", description = "with --trace: print {\"decision\": ..., \"trace\": ...} as JSON")
+    boolean json;
 
     @Override
     public Integer call() throws Exception {
@@ -78,7 +87,31 @@ final class DecideCommand implements Callable<Integer> {
                 obj.remove("time");
             }
             Decision d = pdp.decisions().decide(cfg.entrypoint(), obj, null, true);
-            System.out.println(pdp.json().writerWithDefaultPrettyPrinter().writeValueAsString(pdp.decisions().toJson(d)));
+            ObjectNode decision = pdp.decisions().toJson(d);
+            if (!trace) {
+                System.out.println(pdp.json().writerWithDefaultPrettyPrinter().writeValueAsString(decision));
+                return 0;
+            }
+            // the input is now enriched (time, certificate), so the trace sees exactly what the decision saw
+            String traceEntrypoint = cfg.entrypoint() + "_trace";
+            JsonNode traced;
+            try {
+                traced = DecisionTrace.evaluate(pdp, traceEntrypoint, obj);
+            } catch (PolicyException e) {
+                System.err.println(e.kind() == PolicyException.Kind.UNKNOWN_ENTRYPOINT
+                        ? "--trace: the policy has no entrypoint " + traceEntrypoint + " (" + e.getMessage()
+                                + "); see policies/mtls/authz/trace.rego for the reference policy's"
+                        : "--trace: " + e.getMessage());
+                return 2;
+            }
+            if (json) {
+                ObjectNode both = pdp.json().createObjectNode();
+                both.set("decision", decision);
+                both.set("trace", traced);
+                System.out.println(pdp.json().writerWithDefaultPrettyPrinter().writeValueAsString(both));
+            } else {
+                System.out.print(DecisionTrace.render(decision, traced, pdp.json()));
+            }
             return 0;
         }
     }

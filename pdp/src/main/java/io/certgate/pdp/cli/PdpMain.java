@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar pdp.jar <command>}. */
 @Command(name = "pdp", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "certgate Policy Decision Point: conditional access for mTLS traffic.",
-        subcommands = {ServeCommand.class, DecideCommand.class})
+        subcommands = {ServeCommand.class, DecideCommand.class, CertCommand.class, PolicyCommand.class,
+                ConfigCommand.class})
 public final class PdpMain implements Runnable {
     public static void main(String[] args) {
         String problem = LogFormat.problem(System.getenv());

@@ -145,6 +145,16 @@ public final class OpaToolchain {
     }
 
     /**
+     * Runs {@code opa test --coverage --format json} and returns its JSON report (overall {@code coverage}
+     * percent, per file {@code not_covered} line ranges); throws when a test fails.
+     */
+    public String testCoverage(Path policiesDir) {
+        Processes.Result r = exec(List.of("test", "--coverage", "--format", "json", canonical(policiesDir)), null);
+        requireSuccess("opa test", r);
+        return r.output();
+    }
+
+    /**
      * Compiles a directory of {@code .rego} and {@code data.json} into a WASM bundle. Entrypoints are
      * the rules annotated {@code entrypoint: true} plus {@code extraEntrypoints}.
      */

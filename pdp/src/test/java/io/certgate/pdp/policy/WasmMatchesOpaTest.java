@@ -84,4 +84,32 @@ class WasmMatchesOpaTest {
                 .anyMatch(k -> k.startsWith("deny/401")).anyMatch(k -> k.startsWith("deny/403"))
                 .anyMatch(k -> k.startsWith("challenge/"));
     }
+
+    /** {@code decide --trace} relies on the trace rule giving in wasm what OPA gives. */
+    @Test
+    void wasmTracesEqualOpaEval() throws Exception {
+        Path policies = TestBundles.referencePolicies();
+        int n = 60;
+        List<ObjectNode> inputs = new InputGenerator(20261124L, sampleInputs(json)).generate(n);
+        ArrayNode batch = json.createArrayNode();
+        inputs.forEach(batch::add);
+        String query = "x := [t | some item in input; t := data.mtls.authz.decision_trace with input as item]";
+        JsonNode expected = json.readTree(TestBundles.opa().eval(policies, query, json.writeValueAsString(batch)))
+                .at("/result/0/bindings/x");
+        assertThat(expected.size()).as("opa eval answered every input").isEqualTo(n);
+
+        var bundle = new BundleReader(json).read(TestBundles.compile(policies, "diff"), "reference");
+        EngineOptions lenient = new EngineOptions(1, java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(10), 1024);
+        String trace = ENTRYPOINT + "_trace";
+        try (PolicyEngine engine = new PolicyEngine(lenient, json, List.of(trace))) {
+            LoadedPolicy policy = engine.activate(bundle);
+            for (int i = 0; i < n; i++) {
+                JsonNode actual = json.readTree(policy.evaluate(trace, json.writeValueAsString(inputs.get(i))))
+                        .at("/0/result");
+                assertThat(actual).as("input #%d: %s", i, inputs.get(i)).isEqualTo(expected.get(i));
+                assertThat(actual.get("decision")).isEqualTo(json.readTree(policy.evaluate(ENTRYPOINT,
+                        json.writeValueAsString(inputs.get(i)))).at("/0/result"));
+            }
+        }
+    }
 }

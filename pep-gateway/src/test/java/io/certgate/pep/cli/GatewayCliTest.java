@@ -1,0 +1,124 @@
+package io.certgate.pep.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.certgate.testdata.TestPki;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GatewayCliTest {
+    private static final TestPki PKI = TestPki.create(Instant.now());
+
+    @TempDir
+    static Path dir;
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = GatewayMain.run(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @BeforeAll
+    static void writePki() throws Exception {
+        PKI.writeTo(dir);
+        Files.writeString(dir.resolve("not-a-crl.pem"), PKI.partnerClient().pem());
+    }
+
+    private static Path gateway(String name, String mtls, String serverKey) throws Exception {
+        return Files.writeString(dir.resolve(name), """
+                listen: {port: 8443}
+                services:
+                  - name: partner-api
+                    sni: [localhost]
+                    server_cert: server-chain.pem
+                    server_key: %s
+                    mtls: %s
+                    upstream: {url: "http://127.0.0.1:9000"}
+                """.formatted(serverKey, mtls));
+    }
+
+    @Test
+    void acceptsAGatewayConfigWhoseFilesParseAndMatch() throws Exception {
+        Path cfg = gateway("ok.yaml", "{verify: required, ca_file: trust-bundle.pem, crl_files: [crl.pem]}",
+                "server.key");
+        Run r = run("config", "check", cfg.toString());
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("ok.yaml: ok (gateway configuration)");
+    }
+
+    @Test
+    void locatesErrorsInTheFilesAGatewayConfigNames() throws Exception {
+        Path cfg = gateway("files.yaml", "{verify: required, ca_file: partner.key, crl_files: [crl.pem, not-a-crl.pem]}",
+                "partner.key");
+        Run r = run("config", "check", cfg.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("files.yaml: 3 error(s) (gateway configuration):")
+                .contains("  services[0].server_key: " + dir.resolve("partner.key") + " does not belong to"
+                        + " services[0].server_cert")
+                .contains("  services[0].mtls.ca_file: " + dir.resolve("partner.key")
+                        + ": PEM block #1 (line 1) is a PRIVATE KEY, expected CERTIFICATE")
+                .contains("  services[0].mtls.crl_files[1]: ").contains("is a CERTIFICATE, expected X509 CRL");
+
+        Path expired = gateway("expired.yaml", "{verify: required, ca_file: expired-intermediate.pem}", "server.key");
+        assertThat(run("config", "check", expired.toString()).out())
+                .contains("services[0].mtls.ca_file: ").contains("expired on ");
+    }
+
+    @Test
+    void reportsTheParsersLocatedErrors() throws Exception {
+        Path cfg = Files.writeString(dir.resolve("bad.yaml"), """
+                listen: {port: 70000}
+                services:
+                  - name: partner-api
+                    sni: [localhost]
+                    server_cert: server.pem
+                    server_key: server.key
+                    mtls: {verify: sometimes, ca_file: missing.pem}
+                    upstream: {url: "ftp://x"}
+                """);
+        Run r = run("config", "check", cfg.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("  listen.port: must be an integer in [0, 65535], got 70000")
+                .contains("  services[0].mtls.verify: ")
+                .contains("  services[0].mtls.ca_file: file not found or not readable: " + dir.resolve("missing.pem"))
+                .contains("  services[0].upstream.url: must be an http:// or https:// URL");
+    }
+
+    @Test
+    void checksPdpConfigsTooAndOffersThePdpCommands() throws Exception {
+        Path pdp = Files.writeString(dir.resolve("pdp.yaml"), "engine: {pool_size: 0}\n");
+        Run r = run("config", "check", pdp.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("(pdp configuration)").contains("engine.pool_size: must be an integer in [1, 256]");
+        assertThat(run("config", "check", "--kind", "gateway", pdp.toString()).out())
+                .contains("services: at least one service is required");
+
+        Run doctor = run("cert", "doctor", "--cert", dir.resolve("expired-chain.pem").toString(), "--ca",
+                dir.resolve("ca.pem").toString());
+        assertThat(doctor.exit()).isEqualTo(1);
+        assertThat(doctor.out()).contains("error 10 at 0 depth lookup: certificate has expired");
+        Run help = run("--help");
+        assertThat(help.out()).contains("serve").contains("config").contains("cert").contains("decide")
+                .contains("policy");
+        assertThat(run("config", "check").exit()).isEqualTo(2);
+    }
+}
