@@ -33,6 +33,12 @@ public record Decision(String decisionId, String revision, Effect effect, int st
                 Map.of(), null, 0);
     }
 
+    /** The same decision cacheable for at most {@code maxSeconds} (for facts that expire, like a token). */
+    Decision withTtlAtMost(long maxSeconds) {
+        return maxSeconds >= ttlSeconds ? this : new Decision(decisionId, revision, effect, status, reasons,
+                obligationHeaders, challenge, (int) Math.max(0, maxSeconds));
+    }
+
     /** The same decision under another id, for a decision served from cache. */
     Decision withDecisionId(String id) {
         return new Decision(id, revision, effect, status, reasons, obligationHeaders, challenge, ttlSeconds);

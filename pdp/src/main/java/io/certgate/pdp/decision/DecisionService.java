@@ -17,6 +17,7 @@ import io.certgate.pdp.engine.PolicyEngine;
 import io.certgate.pdp.engine.PolicyException;
 import io.certgate.pdp.input.InputEnricher;
 import io.certgate.pdp.input.PresentedCertificate;
+import io.certgate.pdp.pip.AttributeProviders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -106,7 +107,8 @@ public final class DecisionService {
         if (key != null) {
             Decision hit = cache.getIfPresent(key);
             if (hit != null) {
-                Decision d = hit.withDecisionId(id);
+                // Another token with the same facts may expire sooner than the one the entry was made for.
+                Decision d = hit.withDecisionId(id).withTtlAtMost(AttributeProviders.ttlBound(providers));
                 finish(d, path, input, DecisionMapper.toJson(d, json), null, start, true, providers);
                 return d;
             }
@@ -134,6 +136,8 @@ public final class DecisionService {
             error = "malformed decision: " + e.getMessage();
             d = Decision.failure(id, policy.revision(), 500, "POLICY_ERROR", "policy error: " + error);
         }
+        // A decision resting on a bearer token must not be cached (here or by the PEP) past the token's expiry.
+        d = d.withTtlAtMost(AttributeProviders.ttlBound(providers));
         if (error != null) {
             log.error("decision {} at {} (bundle {}) denied on error: {}", id, path, policy.revision(), error);
         } else if (key != null && d.ttlSeconds() > 0 && d.effect() != Effect.CHALLENGE) {
@@ -151,21 +155,23 @@ public final class DecisionService {
         long start = System.nanoTime();
         String id = newDecisionId();
         LoadedPolicy policy = engine.require();
+        ObjectNode providers = null;
         if (input instanceof ObjectNode obj) {
             try {
                 enricher.enrich(obj, null, policy.timezones(), false);
             } catch (CertificateParseException e) {
                 throw new IllegalStateException("no certificate was given", e);
             }
+            providers = enricher.attributes(obj);
         }
         try {
             Optional<JsonNode> value = evaluate(policy, path, input);
-            record(id, path, policy.revision(), input, value.orElse(null), null, start, false);
+            record(id, path, policy.revision(), input, value.orElse(null), null, start, false, providers);
             return new RawEvaluation(id, policy.revision(), value);
         } catch (PolicyException e) {
             if (e.kind() != PolicyException.Kind.UNKNOWN_ENTRYPOINT) {
                 log.error("decision {} at {} (bundle {}) failed: {}", id, path, policy.revision(), e.getMessage());
-                record(id, path, policy.revision(), input, null, e.getMessage(), start, false);
+                record(id, path, policy.revision(), input, null, e.getMessage(), start, false, providers);
                 registry.counter("pdp_policy_errors_total", "kind", e.kind().name()).increment();
             }
             throw e;
@@ -232,11 +238,9 @@ public final class DecisionService {
         }
     }
 
-    private long record(String id, String path, String revision, JsonNode input, @Nullable JsonNode result,
-            @Nullable String error, long start, boolean cached) {
-        long nanos = System.nanoTime() - start;
-        decisionLog.record(id, path, revision, input, result, error, nanos, cached);
-        return nanos;
+    private void record(String id, String path, String revision, JsonNode input, @Nullable JsonNode result,
+            @Nullable String error, long start, boolean cached, @Nullable JsonNode providers) {
+        decisionLog.record(id, path, revision, input, result, error, System.nanoTime() - start, cached, providers);
     }
 
     private String cacheKey(String revision, String path, ObjectNode input) {

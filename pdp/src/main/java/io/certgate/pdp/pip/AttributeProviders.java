@@ -147,6 +147,15 @@ public final class AttributeProviders implements AutoCloseable {
         return report;
     }
 
+    /**
+     * How long a decision resting on this enrichment may be cached: until the verified bearer token
+     * expires ({@link Long#MAX_VALUE} without one).
+     */
+    public static long ttlBound(@Nullable JsonNode report) {
+        JsonNode left = report == null ? null : report.path("mfa").get("expires_in_seconds");
+        return left != null && left.canConvertToLong() ? left.asLong() : Long.MAX_VALUE;
+    }
+
     private void applyGroups(ObjectNode input, @Nullable String subjectId, Lookup<SubjectGroups> r,
             ObjectNode report) {
         ObjectNode subject = input.get("subject") instanceof ObjectNode s ? s : input.putObject("subject");
@@ -187,10 +196,14 @@ public final class AttributeProviders implements AutoCloseable {
             o = m.join();
         } else {
             ObjectNode none = json.createObjectNode().put("verified", false).put("status", "unavailable");
-            o = new MfaProvider.Outcome(none, "unavailable", false, "no answer within " + wait.toMillis() + " ms");
+            o = new MfaProvider.Outcome(none, "unavailable", false, "no answer within " + wait.toMillis() + " ms",
+                    null);
         }
         input.set("mfa", o.mfa());
-        line(report, "mfa", "mfa", o.status(), o.cached(), o.error());
+        ObjectNode line = line(report, "mfa", "mfa", o.status(), o.cached(), o.error());
+        if (o.expiresInSeconds() != null) {
+            line.put("expires_in_seconds", o.expiresInSeconds());
+        }
     }
 
     private ObjectNode line(ObjectNode report, String field, String provider, String status, boolean cached,

@@ -72,7 +72,8 @@ final class MfaProvider {
     }
 
     /** The outcome for one request: the {@code mfa} input object, plus why it is not verified when invalid. */
-    record Outcome(ObjectNode mfa, String status, boolean cached, @Nullable String error) {}
+    record Outcome(ObjectNode mfa, String status, boolean cached, @Nullable String error,
+            @Nullable Long expiresInSeconds) {}
 
     private CompletableFuture<JWKSet> fetchJwks() {
         return client.get(config.jwks().baseUrl().toString()).aggregate().thenApply(this::parseJwks);
@@ -102,7 +103,7 @@ final class MfaProvider {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             ObjectNode mfa = json.createObjectNode().put("verified", false).put("status", "ok");
             mfa.putArray("methods");
-            return CompletableFuture.completedFuture(new Outcome(mfa, "absent", false, null));
+            return CompletableFuture.completedFuture(new Outcome(mfa, "absent", false, null, null));
         }
         String token = authorization.substring(7).trim();
         SignedJWT jwt;
@@ -210,7 +211,9 @@ final class MfaProvider {
         mfa.put("token_bound", bound(set, certSha256Hex));
         String status = keys.status() == LookupStatus.STALE ? "stale" : "ok";
         mfa.put("status", status);
-        return new Outcome(mfa, status, keys.cached(), keys.error());
+        long expiresIn = Math.max(0, Duration.between(clock.instant(), set.getExpirationTime().toInstant())
+                .toSeconds());
+        return new Outcome(mfa, status, keys.cached(), keys.error(), expiresIn);
     }
 
     private static boolean bound(JWTClaimsSet set, @Nullable String certSha256Hex) throws ParseException {
@@ -233,11 +236,11 @@ final class MfaProvider {
     private Outcome invalid(String reason) {
         ObjectNode mfa = json.createObjectNode().put("verified", false).put("status", "invalid");
         mfa.putArray("methods");
-        return new Outcome(mfa, "invalid", false, reason);
+        return new Outcome(mfa, "invalid", false, reason, null);
     }
 
     private Outcome unavailable(String reason) {
         ObjectNode mfa = json.createObjectNode().put("verified", false).put("status", "unavailable");
-        return new Outcome(mfa, "unavailable", false, "JWKS unavailable: " + reason);
+        return new Outcome(mfa, "unavailable", false, "JWKS unavailable: " + reason, null);
     }
 }

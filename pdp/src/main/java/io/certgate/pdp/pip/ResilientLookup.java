@@ -2,6 +2,7 @@ package io.certgate.pdp.pip;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.linecorp.armeria.client.UnprocessedRequestException;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -142,9 +143,11 @@ public final class ResilientLookup<T> {
             return running;
         }
         start(key).whenComplete((value, failure) -> {
+            if (failure == null) {
+                cache.put(key, new Entry<>(value, clock.millis())); // before the removal: no gap without either
+            }
             inflight.remove(key, mine);
             if (failure == null) {
-                cache.put(key, new Entry<>(value, clock.millis()));
                 mine.complete(value);
             } else {
                 mine.completeExceptionally(failure);
@@ -183,7 +186,7 @@ public final class ResilientLookup<T> {
                     } else {
                         Throwable cause = unwrap(failure);
                         breaker.onError(nanos, TimeUnit.NANOSECONDS, cause);
-                        error(cause instanceof TimeoutException ? "timeout" : "failure");
+                        error(isTimeout(cause) ? "timeout" : "failure");
                         log.debug("provider {}: call for {} failed: {}", provider, key, reason(cause));
                     }
                 });
@@ -191,7 +194,7 @@ public final class ResilientLookup<T> {
 
     private String reason(Throwable failure) {
         Throwable cause = unwrap(failure);
-        if (cause instanceof TimeoutException) {
+        if (isTimeout(cause)) {
             return "no answer within " + settings.timeout().toMillis() + " ms";
         }
         if (cause instanceof ProviderException) {
@@ -202,10 +205,15 @@ public final class ResilientLookup<T> {
 
     private static Throwable unwrap(Throwable t) {
         Throwable c = t;
-        while (c instanceof CompletionException && c.getCause() != null) {
+        while ((c instanceof CompletionException || c instanceof UnprocessedRequestException) && c.getCause() != null) {
             c = c.getCause();
         }
         return c;
+    }
+
+    /** Our deadline, or the HTTP client's own (the same duration) firing first. */
+    private static boolean isTimeout(Throwable cause) {
+        return cause instanceof TimeoutException || cause instanceof com.linecorp.armeria.common.TimeoutException;
     }
 
     private void count(String result) {

@@ -181,6 +181,30 @@ class AttributeProvidersPdpTest {
     }
 
     @Test
+    void theOpaDataApiGetsTheSameFactsAsDecide() throws Exception {
+        ObjectNode in = input("alice@corp.example.com", null);
+        in.putObject("mfa").put("verified", true).put("status", "ok").put("age_seconds", 1).put("token_bound", true)
+                .put("acr", "urn:example:acr:mfa");
+        JsonNode result = pdp.decisions().evaluateRaw("mtls/authz/decision", in).result().orElseThrow();
+        assertThat(result.get("effect").asText()).isEqualTo("challenge");
+        assertThat(in.at("/subject/groups_status").asText()).isEqualTo("ok");
+        assertThat(lastLogLine().at("/providers/mfa/status").asText()).isEqualTo("absent");
+    }
+
+    @Test
+    void aDecisionIsNeverCacheablePastItsTokensExpiry() throws Exception {
+        String shortLived = issuer.rs256(TestIssuer.claims(clock.instant()).claim("cnf", TestIssuer.cnf(CERT_SHA256))
+                .expirationTime(java.util.Date.from(clock.instant().plusSeconds(42))).build());
+        assertThat(decide(input("alice@corp.example.com", token())).ttlSeconds()).as("the service's 300 s")
+                .isEqualTo(300);
+        Decision d = decide(input("alice@corp.example.com", shortLived));
+        assertThat(lastLogLine().get("cached").asBoolean()).as("same facts, same cache entry").isTrue();
+        assertThat(d.effect()).isEqualTo(Effect.ALLOW);
+        assertThat(d.ttlSeconds()).isEqualTo(42);
+        assertThat(lastLogLine().at("/providers/mfa/expires_in_seconds").asLong()).isEqualTo(42);
+    }
+
+    @Test
     void theDecisionCacheNeverServesAnotherUsersOrAnotherTokensDecision() throws Exception {
         String good = token();
         assertThat(decide(input("alice@corp.example.com", good)).effect()).isEqualTo(Effect.ALLOW);
