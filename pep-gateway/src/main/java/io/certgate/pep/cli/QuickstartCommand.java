@@ -27,8 +27,18 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--admin-port", description = "Metrics and health port (default: ${DEFAULT-VALUE}).")
     int adminPort = 9443;
 
+    @Option(names = "--export-compose", description = {"Only write the PKI, a demo bundle and the pdp.yaml and",
+        "gateway.yaml of deploy/compose into --dir, then exit."})
+    boolean exportCompose;
+
     @Override
     public Integer call() throws Exception {
+        if (exportCompose) {
+            Quickstart.exportForCompose(dir, Clock.systemUTC());
+            System.out.println("wrote the compose demo (pki/, demo-bundle.tar.gz, pdp.yaml, gateway.yaml) to "
+                    + dir.toAbsolutePath().normalize());
+            return 0;
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bindTo(registry);
         Quickstart quickstart = Quickstart.start(dir, port, adminPort, registry, Clock.systemUTC());

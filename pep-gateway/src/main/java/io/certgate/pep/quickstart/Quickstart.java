@@ -77,6 +77,37 @@ public final class Quickstart implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes what {@code deploy/compose/docker-compose.yml} runs, for a PDP, a gateway and an upstream
+     * in separate containers that see {@code dir} as {@code /demo}: the PKI, a demo bundle that needs no
+     * attribute providers, {@code pdp.yaml} and {@code gateway.yaml} (remote PDP at {@code pdp:8181},
+     * upstream at {@code upstream:8080}).
+     */
+    public static void exportForCompose(Path dir, Clock clock) throws Exception {
+        Files.createDirectories(dir);
+        DemoPki pki = DemoPki.ensure(dir.resolve("pki"), clock.instant());
+        Files.write(dir.resolve("demo-bundle.tar.gz"), demoBundle(new ObjectMapper(), pki, false));
+        Files.writeString(dir.resolve("pdp.yaml"), """
+                # The PDP of deploy/compose (written by `pep-gateway.jar quickstart --export-compose`).
+                server: {port: 8181}
+                policy: {bundle: /demo/demo-bundle.tar.gz}
+                """);
+        Files.writeString(dir.resolve("gateway.yaml"), """
+                # The gateway of deploy/compose (written by `pep-gateway.jar quickstart --export-compose`).
+                listen: {port: 8443}
+                admin: {port: 9443, host: 0.0.0.0}
+                pdp: {mode: remote, address: "pdp:8181", timeout_ms: 200}
+                services:
+                  - name: %s
+                    sni: [%s]
+                    server_cert: pki/server.pem
+                    server_key: pki/server.key
+                    mtls: {verify: required, ca_file: pki/ca.pem, crl_files: [pki/crl.pem]}
+                    upstream: {url: "http://upstream:8080"}
+                    policy: {profile: partner}
+                """.formatted(SERVICE, HOST));
+    }
+
     /** Answers every request with the method, path and the headers it received (identity headers included). */
     private static Server echoUpstream() {
         ObjectMapper json = new ObjectMapper();
@@ -101,6 +132,14 @@ public final class Quickstart implements AutoCloseable {
 
     /** The reference policy as compiled into the jar, over data that knows the demo identities. */
     static byte[] demoBundle(ObjectMapper json, DemoPki pki) throws Exception {
+        return demoBundle(json, pki, true);
+    }
+
+    /**
+     * @param withProviders whether the demo service needs groups, device posture and MFA (facts only
+     *     the demo providers supply); without, the IoT device is denied for its issuer instead
+     */
+    static byte[] demoBundle(ObjectMapper json, DemoPki pki, boolean withProviders) throws Exception {
         Bundle reference = new BundleReader(json).read(
                 new ClasspathBundleSource(ClasspathBundleSource.REFERENCE).poll(), ClasspathBundleSource.REFERENCE);
         JsonNode data = reference.data().deepCopy();
@@ -125,15 +164,21 @@ public final class Quickstart implements AutoCloseable {
                   "%s": {
                     "verify": "required",
                     "profile": "partner",
-                    "issuers": ["demo-issuing-ca", "demo-root-ca"],
+                    "issuers": %s,
                     "methods": ["GET", "POST"],
-                    "ttl_seconds": 30,
-                    "groups": {"any_of": ["partners", "iot-devices"]},
-                    "device": {"require": {"compliant": true, "disk_encrypted": true, "max_os_patch_age_days": 30}},
-                    "mfa": {"paths": [{"prefix": "/admin/", "max_age_seconds": 600, "acr_values": ["%s"]}]}
+                    "ttl_seconds": 30
                   }
                 }
-                """.formatted(SERVICE, DemoProviders.MFA_ACR)));
+                """.formatted(SERVICE, withProviders ? "[\"demo-issuing-ca\", \"demo-root-ca\"]" : "[\"demo-issuing-ca\"]")));
+        if (withProviders) {
+            ((ObjectNode) mtls.path("services").path(SERVICE)).setAll((ObjectNode) json.readTree("""
+                    {
+                      "groups": {"any_of": ["partners", "iot-devices"]},
+                      "device": {"require": {"compliant": true, "disk_encrypted": true, "max_os_patch_age_days": 30}},
+                      "mfa": {"paths": [{"prefix": "/admin/", "max_age_seconds": 600, "acr_values": ["%s"]}]}
+                    }
+                    """.formatted(DemoProviders.MFA_ACR)));
+        }
         return new BundleWriter(json).write("quickstart", reference.wasm(), data, reference.entrypoints());
     }
 

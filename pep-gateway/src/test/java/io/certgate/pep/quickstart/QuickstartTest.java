@@ -63,6 +63,43 @@ class QuickstartTest {
         }
     }
 
+    /** What deploy/compose runs: configurations the products accept, and a bundle that decides the demo. */
+    @Test
+    void theComposeExportIsAcceptedByBothProductsAndDecidesTheDemoIdentities() throws Exception {
+        Quickstart.exportForCompose(dir, Clock.systemUTC());
+        io.certgate.pep.config.GatewayConfig gw = io.certgate.pep.config.GatewayConfig.load(dir.resolve("gateway.yaml"));
+        assertThat(gw.pdp().address()).isEqualTo("pdp:8181");
+        assertThat(io.certgate.pdp.config.PdpConfig.load(dir.resolve("pdp.yaml")).bundle())
+                .isEqualTo("/demo/demo-bundle.tar.gz");
+
+        io.certgate.pdp.config.PdpConfig cfg = io.certgate.pdp.config.PdpConfig.defaults()
+                .withOverrides(0, dir.resolve("demo-bundle.tar.gz").toString(), null, null);
+        try (io.certgate.pdp.Pdp pdp = io.certgate.pdp.Pdp.start(cfg, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                Clock.systemUTC())) {
+            assertThat(decide(pdp, "partner").allowed()).isTrue();
+            io.certgate.pdp.decision.Decision device = decide(pdp, "device");
+            assertThat(device.status()).isEqualTo(403);
+        }
+    }
+
+    private io.certgate.pdp.decision.Decision decide(io.certgate.pdp.Pdp pdp, String client) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var input = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree("""
+                {"service": {"id": "demo-api", "profile": "partner"}, "request": {"method": "GET", "path": "/orders"},
+                 "connection": {"client_ip": "127.0.0.1"}}
+                """);
+        List<byte[]> chain = io.certgate.pdp.cert.ChainVerifier.readCertificates(dir.resolve("pki/" + client + ".pem"))
+                .stream().map(c -> {
+                    try {
+                        return c.getEncoded();
+                    } catch (java.security.cert.CertificateEncodingException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).toList();
+        return pdp.decisions().decide(null, input, new io.certgate.pdp.input.PresentedCertificate(chain, true, 0, null),
+                false);
+    }
+
     private Quickstart start() throws Exception {
         return Quickstart.start(dir, 0, 0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
     }
