@@ -86,7 +86,7 @@ public final class AttributeProviders implements AutoCloseable {
         return config.isEmpty() ? null : new AttributeProviders(config, clock, json, registry);
     }
 
-    /** The lookups of each provider, by provider name (for status pages and tests). */
+    /** The lookup of each configured provider (its name, breaker state), for status pages and tests. */
     public List<ResilientLookup<?>> lookups() {
         List<ResilientLookup<?>> out = new ArrayList<>();
         if (groups != null) {
@@ -231,7 +231,7 @@ public final class AttributeProviders implements AutoCloseable {
             }
         }
         try {
-            CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

@@ -7,6 +7,7 @@ import io.certgate.pdp.config.ConfigNode;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * {@code providers.ldap}: groups from a directory. The subject's entry is found under {@code baseDn} by
@@ -55,7 +56,7 @@ public record LdapConfig(URI url, @Nullable String bindDn, @Nullable String bind
         } else {
             checkFilter(s, "user_filter", userFilter.replace("{id}", "x"));
         }
-        String from = s.oneOf("groups_from", "member_of", java.util.List.of("member_of", "search"));
+        String from = s.oneOf("groups_from", "member_of", List.of("member_of", "search"));
         String groupBase = s.string("group_base_dn", baseDn);
         String groupFilter = s.string("group_filter", "(member={dn})");
         if (!groupFilter.contains("{dn}")) {

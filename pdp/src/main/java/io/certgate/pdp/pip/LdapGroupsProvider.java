@@ -14,6 +14,7 @@ import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.ldap.sdk.SingleServerSet;
+import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
 import com.unboundid.util.ssl.PEMFileTrustManager;
 import com.unboundid.util.ssl.SSLUtil;
 import java.security.GeneralSecurityException;
@@ -43,6 +44,9 @@ final class LdapGroupsProvider implements AutoCloseable {
         options.setConnectTimeoutMillis(timeoutMillis);
         options.setResponseTimeoutMillis(timeoutMillis);
         boolean ldaps = "ldaps".equals(config.url().getScheme());
+        if (ldaps) {
+            options.setSSLSocketVerifier(new HostNameSSLSocketVerifier(false)); // the certificate must name the host
+        }
         int port = config.url().getPort() > 0 ? config.url().getPort() : ldaps ? 636 : 389;
         SocketFactory sockets = ldaps ? tlsSockets(config) : SocketFactory.getDefault();
         BindRequest bind = config.bindDn() == null ? null

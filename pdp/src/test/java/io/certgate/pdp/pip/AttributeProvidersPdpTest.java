@@ -92,6 +92,7 @@ class AttributeProvidersPdpTest {
                 + " breaker: {minimum_calls: 3, window_calls: 3, open_seconds: 30}";
         PdpConfig config = PdpConfig.parse("""
                 caches: {decisions: 1000}
+                engine: {pool_size: 1}
                 providers:
                   ldap: {url: '%s', base_dn: 'ou=people,%s', bind_dn: '%s', bind_password: '%s',
                          user_filter: '(mail={id})', subject_from: san_email, %s}
