@@ -193,6 +193,8 @@ public final class Quickstart implements AutoCloseable {
     private static String pdpYaml(Path bundle, DemoProviders p) {
         return """
                 # The embedded PDP of the quickstart gateway (written by `pep-gateway.jar quickstart`).
+                # Generous deadlines: the first calls of a just-started JVM are slow, and the demo's
+                # first request should not meet a cold-start timeout.
                 policy:
                   bundle: %s
                 providers:
@@ -201,13 +203,16 @@ public final class Quickstart implements AutoCloseable {
                     base_dn: "%s"
                     user_filter: "(uid={id})"
                     subject_from: cn
+                    timeout_ms: 3000
                   posture:
                     base_url: %s
                     device_from: cn
+                    timeout_ms: 3000
                   mfa:
                     jwks_url: %s/jwks.json
                     issuer: %s
                     audience: [%s]
+                    timeout_ms: 3000
                 """.formatted(bundle, p.ldapPort(), DemoProviders.BASE_DN, p.httpBase(), p.issuer(), p.issuer(),
                 DemoProviders.AUDIENCE);
     }
