@@ -34,6 +34,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--entrypoint", description = "default decision entrypoint (default mtls/authz/decision)")
     String entrypoint;
 
+    @Option(names = "--authzen-entrypoint", description = "entrypoint of AuthZEN requests (default authzen/decision)")
+    String authzenEntrypoint;
+
     @Override
     public Integer call() throws Exception {
         PdpConfig cfg;
@@ -44,13 +47,17 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         cfg = cfg.withOverrides(port, bundle, policies, entrypoint);
+        if (authzenEntrypoint != null) {
+            cfg = cfg.withInterop(cfg.interop().withAuthzenEntrypoint(authzenEntrypoint));
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         Pdp pdp = Pdp.start(cfg, registry, Clock.systemUTC());
         PdpServer server = new PdpServer(pdp, registry).start();
         System.out.println("certgate PDP listening on http://127.0.0.1:" + server.port()
-                + " (gRPC pdp.v1.DecisionService, POST /v1/data/{path}, /health, /v1/status, /metrics, /docs)");
+                + " (gRPC pdp.v1.DecisionService and envoy.service.auth.v3.Authorization, POST /v1/data/{path}, "
+                + "/access/v1/evaluation(s), /forward-auth, /health, /v1/status, /metrics, /docs)");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -34,11 +34,12 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * @param decisionCacheSize decisions kept for their TTL (0 disables)
  * @param decisionLog whether decisions are logged
  * @param maskedInputPaths input fields replaced by {@code ***} in the decision log
+ * @param interop how forward-auth, Envoy ext_authz and AuthZEN callers are trusted ({@code interop:})
  */
 public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, @Nullable Path policies,
         Duration pollInterval, String entrypoint, List<String> extraEntrypoints, EngineOptions engine,
         ZoneId timezone, int certificateCacheSize, int decisionCacheSize, boolean decisionLog,
-        List<String> maskedInputPaths) {
+        List<String> maskedInputPaths, InteropConfig interop) {
 
     public static final String DEFAULT_ENTRYPOINT = "mtls/authz/decision";
     public static final int DEFAULT_PORT = 8181;
@@ -51,7 +52,7 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
     public static PdpConfig defaults() {
         return new PdpConfig(DEFAULT_PORT, 1024 * 1024, null, null, Duration.ofSeconds(10), DEFAULT_ENTRYPOINT,
                 List.of(), EngineOptions.defaults(), ZoneId.of("UTC"), 10_000, 10_000, true,
-                List.of("request.headers.authorization", "request.headers.cookie"));
+                List.of("request.headers.authorization", "request.headers.cookie"), InteropConfig.defaults());
     }
 
     public static PdpConfig load(Path file) throws ConfigException, IOException {
@@ -133,6 +134,8 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
         List<String> mask = dlog.strings("mask");
         dlog.rejectUnknownKeys();
 
+        InteropConfig interop = InteropConfig.parse(root.section("interop"));
+
         root.rejectUnknownKeys();
         if (!errors.isEmpty()) {
             throw new ConfigException(name, errors);
@@ -140,25 +143,25 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
         return new PdpConfig(port, maxBody, bundle, policies == null ? null : Path.of(policies),
                 Duration.ofSeconds(poll), entrypoint, extra,
                 new EngineOptions(poolSize, Duration.ofMillis(acquire), Duration.ofMillis(evalTimeout), memoryMb * 16),
-                zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask);
+                zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask, interop);
     }
 
     /** A copy with another decision cache size (0 disables) and decision log switch. */
     public PdpConfig withDecisionCache(int size, boolean log) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, timezone, certificateCacheSize, size, log, maskedInputPaths);
+                engine, timezone, certificateCacheSize, size, log, maskedInputPaths, interop);
     }
 
     /** A copy with other evaluator pool settings. */
     public PdpConfig withEngine(EngineOptions options) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths);
+                options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, interop);
     }
 
     /** A copy with {@code input.time} in another zone. */
     public PdpConfig withTimezone(ZoneId zone) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths);
+                engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, interop);
     }
 
     /** A copy with command-line overrides applied (null = keep). */
@@ -168,6 +171,12 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
                 policies != null ? null : (bundle != null ? bundle : this.bundle),
                 bundle != null ? null : (policies != null ? policies : this.policies),
                 pollInterval, entrypoint != null ? entrypoint : this.entrypoint, extraEntrypoints, engine, timezone,
-                certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths);
+                certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, interop);
+    }
+
+    /** A copy with other interop settings. */
+    public PdpConfig withInterop(InteropConfig settings) {
+        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, settings);
     }
 }
