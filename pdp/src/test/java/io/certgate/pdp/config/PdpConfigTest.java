@@ -162,7 +162,7 @@ class PdpConfigTest {
     void unknownTopLevelKeyListsTheKnownOnes() {
         assertThatThrownBy(() -> PdpConfig.parse("listen: {port: 1}", "pdp.yaml"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-                        "listen: unknown key (known: caches, decision_log, engine, policy, server, time)"));
+                        "listen: unknown key (known: caches, decision_log, engine, interop, policy, server, time)"));
     }
 
     @Test

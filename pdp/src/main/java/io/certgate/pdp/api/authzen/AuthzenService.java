@@ -55,7 +55,7 @@ public final class AuthzenService implements HttpService {
             if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
                 return error(HttpStatus.METHOD_NOT_ALLOWED, requestId, "use GET " + METADATA);
             }
-            String base = ctx.sessionProtocol().uriText() + "://" + req.headers().authority();
+            String base = (ctx.sessionProtocol().isTls() ? "https" : "http") + "://" + req.headers().authority();
             ObjectNode meta = json.createObjectNode()
                     .put("policy_decision_point", base)
                     .put("access_evaluation_endpoint", base + EVALUATION)

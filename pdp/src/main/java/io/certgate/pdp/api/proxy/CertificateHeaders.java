@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Reads the client certificate that a TLS-terminating proxy forwards in request headers:
@@ -51,6 +52,13 @@ public final class CertificateHeaders {
      * @throws CertificateHeaderException when a header is present but cannot be read
      */
     public static Optional<ForwardedCertificate> read(HttpHeaders headers) throws CertificateHeaderException {
+        // Two formats at once means a proxy passed a client's own header through: refuse to guess.
+        List<String> formats = Stream.of(XFCC, TRAEFIK, SSL_CLIENT_CERT)
+                .filter(n -> headers.get(n) != null && !headers.get(n).isBlank()).toList();
+        if (formats.size() > 1) {
+            throw new CertificateHeaderException("conflicting client certificate headers " + formats
+                    + ": configure the proxy to set the one it uses and clear the others");
+        }
         String xfcc = headers.get(XFCC);
         if (xfcc != null) {
             return Optional.of(xfcc(xfcc));
@@ -152,7 +160,7 @@ public final class CertificateHeaders {
     }
 
     private static String decodePem(String value) throws CertificateHeaderException {
-        if (value.contains("-----BEGIN")) {
+        if (value.startsWith("-----BEGIN CERTIFICATE-----")) {
             // nginx's legacy $ssl_client_cert: PEM with every line after the first prefixed by a tab
             return value.replace("\t", "\n");
         }
@@ -161,7 +169,9 @@ public final class CertificateHeaders {
 
     private static String urlDecode(String value, String source) throws CertificateHeaderException {
         try {
-            return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
+            // '+' stays literal (it is base64); a form-style encoder's '+' for the armor's space is undone below
+            return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8)
+                    .replaceAll("-----(BEGIN|END)\\+([A-Z]+)-----", "-----$1 $2-----");
         } catch (IllegalArgumentException e) {
             throw new CertificateHeaderException(source + " is not URL-encoded: " + e.getMessage());
         }
