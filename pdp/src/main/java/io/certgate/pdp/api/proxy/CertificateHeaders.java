@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -38,6 +39,7 @@ public final class CertificateHeaders {
             "x-ssl-client-not-after", "x-ssl-client-san");
 
     private static final Map<String, Integer> CODES_BY_MESSAGE = codesByMessage();
+    private static final Pattern UNEXPANDED_PLACEHOLDER = Pattern.compile("\\{[A-Za-z0-9_.-]+}");
 
     private CertificateHeaders() {}
 
@@ -53,23 +55,25 @@ public final class CertificateHeaders {
      */
     public static Optional<ForwardedCertificate> read(HttpHeaders headers) throws CertificateHeaderException {
         // Two formats at once means a proxy passed a client's own header through: refuse to guess.
+        // (An unexpanded placeholder counts here: it must not let a client's own header stand in for it.)
         List<String> formats = Stream.of(XFCC, TRAEFIK, SSL_CLIENT_CERT)
                 .filter(n -> headers.get(n) != null && !headers.get(n).isBlank()).toList();
         if (formats.size() > 1) {
             throw new CertificateHeaderException("conflicting client certificate headers " + formats
                     + ": configure the proxy to set the one it uses and clear the others");
         }
-        String xfcc = headers.get(XFCC);
+        // An empty header is a proxy's way of saying "no certificate" (a placeholder with no value).
+        String xfcc = nonBlank(headers, XFCC);
         if (xfcc != null) {
             return Optional.of(xfcc(xfcc));
         }
-        String traefik = headers.get(TRAEFIK);
+        String traefik = nonBlank(headers, TRAEFIK);
         if (traefik != null) {
             return Optional.of(traefik(traefik));
         }
-        String cert = headers.get(SSL_CLIENT_CERT);
+        String cert = nonBlank(headers, SSL_CLIENT_CERT);
         String verify = headers.get(SSL_CLIENT_VERIFY);
-        if (cert == null || cert.isBlank() || "NONE".equals(verify)) {
+        if (cert == null || "NONE".equals(verify)) {
             return Optional.empty();
         }
         List<byte[]> chain = pem(decodePem(cert), SSL_CLIENT_CERT);
@@ -213,6 +217,17 @@ public final class CertificateHeaders {
         }
         out.add(cur.toString());
         return out;
+    }
+
+    /**
+     * The header's value, or null when it is empty or a placeholder the proxy left unexpanded because it
+     * had no value (Caddy sends {@code {http.request.tls.client.certificate_der_base64}} literally when
+     * the client presented no certificate): both mean "no certificate".
+     */
+    @Nullable
+    private static String nonBlank(HttpHeaders headers, String name) {
+        String v = headers.get(name);
+        return v == null || v.isBlank() || UNEXPANDED_PLACEHOLDER.matcher(v).matches() ? null : v;
     }
 
     @Nullable

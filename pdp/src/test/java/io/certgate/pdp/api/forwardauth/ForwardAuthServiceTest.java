@@ -140,6 +140,10 @@ class ForwardAuthServiceTest {
         assertThat(call(trusted, "x-forwarded-client-cert", "By=x;Hash=y").contentUtf8()).contains("neither Cert");
         assertThat(call(trusted, "x-forwarded-client-cert", "Cert=x", "x-ssl-client-cert", "y").contentUtf8())
                 .contains("conflicting client certificate headers");
+        // Caddy's placeholder without a certificate plus a client's own header: refused, not believed
+        assertThat(call(trusted, "x-forwarded-tls-client-cert", "{http.request.tls.client.certificate_der_base64}",
+                "x-ssl-client-cert", escaped(pki.partnerClient().pem()), "x-ssl-client-verify", "SUCCESS")
+                .status().code()).isEqualTo(400);
     }
 
     @Test
@@ -151,6 +155,8 @@ class ForwardAuthServiceTest {
     @Test
     void noCertificateIs401AndHugeBodiesAreRejected() {
         assertThat(call(trusted, "x-ssl-client-verify", "NONE").status().code()).isEqualTo(401);
+        assertThat(call(trusted, "x-forwarded-tls-client-cert", "{http.request.tls.client.certificate_der_base64}")
+                .contentUtf8()).contains("CERT_MISSING");
         AggregatedHttpResponse big = WebClient.of(trusted.base())
                 .post(ForwardAuthService.PATH, new byte[200_000]).aggregate().join();
         assertThat(big.status().code()).isEqualTo(413);

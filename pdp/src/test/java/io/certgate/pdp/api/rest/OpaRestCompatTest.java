@@ -76,6 +76,28 @@ class OpaRestCompatTest {
     }
 
     @Test
+    void kongAndApisixAdaptersOfTheReferenceBundle() throws Exception {
+        try (RunningPdp reference = RunningPdp.start(tmp, "", null)) {
+            WebClient ref = WebClient.of(reference.base());
+            // what Kong's opa plugin sends (include_service_in_opa_input: true); no client certificate
+            JsonNode kong = json(ref.post("/v1/data/gateways/kong/decision", "{\"input\": {\"client_ip\": "
+                    + "\"203.0.113.20\", \"request\": {\"http\": {\"method\": \"GET\", \"path\": \"/orders\", "
+                    + "\"host\": \"api.example.com\", \"headers\": {}}}, \"service\": {\"name\": \"partner-api\"}}}")
+                    .aggregate().join());
+            assertThat(kong.at("/result/allow").asBoolean()).isFalse();
+            assertThat(kong.at("/result/status").asInt()).isEqualTo(401);
+            assertThat(kong.at("/result/message").asText()).contains("client certificate is required");
+            // what APISIX's opa plugin sends (with_service: true)
+            JsonNode apisix = json(ref.post("/v1/data/gateways/apisix/decision", "{\"input\": {\"type\": \"http\", "
+                    + "\"request\": {\"method\": \"GET\", \"path\": \"/orders\", \"headers\": {}}, "
+                    + "\"var\": {\"remote_addr\": \"203.0.113.20\"}, \"service\": {\"name\": \"partner-api\"}}}")
+                    .aggregate().join());
+            assertThat(apisix.at("/result/allow").asBoolean()).isFalse();
+            assertThat(apisix.at("/result/status_code").asInt()).isEqualTo(401);
+        }
+    }
+
+    @Test
     void badInputUsesOpaErrorShape() throws Exception {
         AggregatedHttpResponse malformed = http.execute(com.linecorp.armeria.common.HttpRequest.of(
                 com.linecorp.armeria.common.HttpMethod.POST, "/v1/data/test/gate/decision", MediaType.JSON,
