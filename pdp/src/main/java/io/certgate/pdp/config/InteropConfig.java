@@ -50,9 +50,11 @@ public record InteropConfig(List<String> trustedProxies, List<String> requestHea
                         "'" + proxies.get(i) + "' is not a CIDR block (e.g. 10.0.0.0/8, ::1/128)");
             }
         }
-        List<String> headers = node.has("request_headers")
-                ? node.strings("request_headers").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList()
-                : d.requestHeaders();
+        boolean headersGiven = node.has("request_headers");
+        List<String> headers = node.strings("request_headers").stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        if (!headersGiven) {
+            headers = d.requestHeaders();
+        }
         String service = node.string("default_service", null);
         Map<String, String> hosts = new LinkedHashMap<>();
         for (ConfigNode h : node.sections("hosts")) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Validation of AuthZEN request objects and the {@code evaluations} defaults merge. */
 final class AuthzenRequests {
@@ -59,7 +60,7 @@ final class AuthzenRequests {
             throw new BadRequest(at + name + " is required");
         }
         if (!e.isObject()) {
-            throw new BadRequest(at + name + " must be an object, got " + e.getNodeType().name().toLowerCase());
+            throw new BadRequest(at + name + " must be an object, got " + e.getNodeType().name().toLowerCase(Locale.ROOT));
         }
         for (String key : required) {
             JsonNode v = e.get(key);
@@ -68,7 +69,7 @@ final class AuthzenRequests {
             }
             if (!v.isTextual()) {
                 throw new BadRequest(at + name + "." + key + " must be a string, got "
-                        + v.getNodeType().name().toLowerCase());
+                        + v.getNodeType().name().toLowerCase(Locale.ROOT));
             }
         }
         JsonNode props = e.get("properties");

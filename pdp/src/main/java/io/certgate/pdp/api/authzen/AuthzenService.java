@@ -20,6 +20,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.certgate.pdp.decision.DecisionService;
 import io.certgate.pdp.engine.PolicyException;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * OpenID AuthZEN Authorization API 1.0: {@code POST /access/v1/evaluation}, {@code POST
@@ -87,7 +88,7 @@ public final class AuthzenService implements HttpService {
         }
         if (body == null || !body.isObject()) {
             return error(HttpStatus.BAD_REQUEST, requestId, "the request body must be a JSON object, got "
-                    + (body == null ? "nothing" : body.getNodeType().name().toLowerCase()));
+                    + (body == null ? "nothing" : body.getNodeType().name().toLowerCase(Locale.ROOT)));
         }
         try {
             JsonNode items = body.get("evaluations");
@@ -98,7 +99,7 @@ public final class AuthzenService implements HttpService {
             }
             if (!items.isArray()) {
                 throw new AuthzenRequests.BadRequest("evaluations must be an array, got "
-                        + items.getNodeType().name().toLowerCase());
+                        + items.getNodeType().name().toLowerCase(Locale.ROOT));
             }
             Semantic semantic = Semantic.of(body.path("options"));
             ArrayNode results = json.createArrayNode();
@@ -208,7 +209,7 @@ public final class AuthzenService implements HttpService {
                 return EXECUTE_ALL;
             }
             for (Semantic v : values()) {
-                if (v.name().toLowerCase().equals(s.asText()) && s.isTextual()) {
+                if (s.isTextual() && v.name().toLowerCase(Locale.ROOT).equals(s.asText())) {
                     return v;
                 }
             }

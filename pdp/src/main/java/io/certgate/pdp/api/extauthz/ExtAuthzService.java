@@ -153,7 +153,7 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
                 .setBody(reply.body());
         reply.headers().forEach((name, value) -> denied.addHeaders(header(name, value)));
         return CheckResponse.newBuilder()
-                .setStatus(Status.newBuilder().setCode(code.getNumber()).setMessage(firstLine(reply.body())))
+                .setStatus(Status.newBuilder().setCode(code.getNumber()).setMessage(abbreviate(reply.body())))
                 .setDeniedResponse(denied)
                 .build();
     }
@@ -170,7 +170,7 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
                 .build();
     }
 
-    private static String firstLine(String s) {
+    private static String abbreviate(String s) {
         return s.length() > 200 ? s.substring(0, 200) : s;
     }
 }

@@ -3,6 +3,7 @@ package io.certgate.pdp.api.forwardauth;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
@@ -53,7 +54,7 @@ public final class ForwardAuthService implements HttpService {
     }
 
     @Override
-    public HttpResponse serve(ServiceRequestContext ctx, com.linecorp.armeria.common.HttpRequest req) {
+    public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
         // The body is not part of the decision; drain it so the proxy's request completes.
         return HttpResponse.of(req.aggregate().thenApplyAsync(agg -> decide(ctx, agg.headers()),
                 ctx.blockingTaskExecutor()));

@@ -64,7 +64,8 @@ final class RealPeers {
             if (!process.isAlive()) {
                 throw new AssertionError("the proxy exited with " + process.exitValue() + ": " + read(logs));
             }
-            try (Socket s = new Socket("127.0.0.1", port)) {
+            try {
+                new Socket("127.0.0.1", port).close();
                 return;
             } catch (IOException notYet) {
                 TimeUnit.MILLISECONDS.sleep(50);
