@@ -126,8 +126,11 @@ class AuthzenServiceTest {
                 + ",\"evaluations\":[{}],\"options\":{\"evaluations_semantic\":\"sometimes\"}}"), "evaluations_semantic");
         AggregatedHttpResponse withId = post(gate, AuthzenService.EVALUATION, "{", "x-request-id", "r1");
         assertThat(withId.headers().get("x-request-id")).isEqualTo("r1");
-        AggregatedHttpResponse huge = post(gate, AuthzenService.EVALUATION, "{\"x\":\"" + "a".repeat(200_000) + "\"}");
+        AggregatedHttpResponse huge = post(gate, AuthzenService.EVALUATION, "{\"x\":\"" + "a".repeat(200_000) + "\"}",
+                "x-request-id", "big");
         assertThat(huge.status().code()).isEqualTo(413);
+        assertThat(huge.contentUtf8()).contains("max_request_bytes");
+        assertThat(huge.headers().get("x-request-id")).isEqualTo("big");
     }
 
     @Test

@@ -160,5 +160,6 @@ class ForwardAuthServiceTest {
         AggregatedHttpResponse big = WebClient.of(trusted.base())
                 .post(ForwardAuthService.PATH, new byte[200_000]).aggregate().join();
         assertThat(big.status().code()).isEqualTo(413);
+        assertThat(big.contentUtf8()).contains("\"status\":413").contains("max_request_bytes");
     }
 }

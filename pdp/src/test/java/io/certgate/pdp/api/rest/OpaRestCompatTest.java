@@ -112,5 +112,11 @@ class OpaRestCompatTest {
         assertThat(json(put).get("code").asText()).isEqualTo("invalid_parameter");
         AggregatedHttpResponse huge = http.post("/v1/data/test/gate/decision", new byte[200_000]).aggregate().join();
         assertThat(huge.status().code()).isEqualTo(413);
+        assertThat(json(huge).get("code").asText()).isEqualTo("invalid_parameter");
+        assertThat(json(huge).get("message").asText()).contains("max_request_bytes");
+        AggregatedHttpResponse hugeH1 = WebClient.of("h1c://127.0.0.1:" + pdp.port())
+                .post("/v1/data/test/gate/decision", new byte[200_000]).aggregate().join();
+        assertThat(hugeH1.status().code()).isEqualTo(413);
+        assertThat(json(hugeH1).get("code").asText()).isEqualTo("invalid_parameter");
     }
 }
