@@ -54,7 +54,15 @@ final class ServeCommand implements Callable<Integer> {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         Pdp pdp = Pdp.start(cfg, registry, Clock.systemUTC());
-        PdpServer server = new PdpServer(pdp, registry).start();
+        PdpServer server;
+        try {
+            server = new PdpServer(pdp, registry).start();
+        } catch (IllegalArgumentException e) {
+            // a setting that can only be checked when used, e.g. an unreadable interop.verify_ca_file
+            System.err.println(e.getMessage());
+            pdp.close();
+            return 2;
+        }
         System.out.println("certgate PDP listening on http://127.0.0.1:" + server.port()
                 + " (gRPC pdp.v1.DecisionService and envoy.service.auth.v3.Authorization, POST /v1/data/{path}, "
                 + "/access/v1/evaluation(s), /forward-auth, /health, /v1/status, /metrics, /docs)");
