@@ -32,6 +32,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--entrypoint", description = "default decision entrypoint (default mtls/authz/decision)")
     String entrypoint;
 
+    @Option(names = "--authzen-entrypoint", description = "entrypoint of AuthZEN requests (default authzen/decision)")
+    String authzenEntrypoint;
+
     @Override
     public Integer call() throws Exception {
         PdpConfig cfg;
@@ -42,12 +45,24 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         cfg = cfg.withOverrides(port, bundle, policies, entrypoint);
+        if (authzenEntrypoint != null) {
+            cfg = cfg.withInterop(cfg.interop().withAuthzenEntrypoint(authzenEntrypoint));
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bindTo(registry);
         Pdp pdp = Pdp.start(cfg, registry, Clock.systemUTC());
-        PdpServer server = new PdpServer(pdp, registry).start();
+        PdpServer server;
+        try {
+            server = new PdpServer(pdp, registry).start();
+        } catch (IllegalArgumentException e) {
+            // a setting that can only be checked when used, e.g. an unreadable interop.verify_ca_file
+            System.err.println(e.getMessage());
+            pdp.close();
+            return 2;
+        }
         System.out.println("certgate PDP listening on http://127.0.0.1:" + server.port()
-                + " (gRPC pdp.v1.DecisionService, POST /v1/data/{path}, /health, /v1/status, /metrics, /docs)");
+                + " (gRPC pdp.v1.DecisionService and envoy.service.auth.v3.Authorization, POST /v1/data/{path}, "
+                + "/access/v1/evaluation(s), /forward-auth, /health, /v1/status, /metrics, /docs)");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

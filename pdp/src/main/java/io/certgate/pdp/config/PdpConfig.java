@@ -36,11 +36,12 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * @param decisionLog whether decisions are logged
  * @param maskedInputPaths input fields replaced by {@code ***} in the decision log
  * @param providers attribute providers (groups, device posture, MFA) that fill the input
+ * @param interop how forward-auth, Envoy ext_authz and AuthZEN callers are trusted ({@code interop:})
  */
 public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, @Nullable Path policies,
         Duration pollInterval, String entrypoint, List<String> extraEntrypoints, EngineOptions engine,
         ZoneId timezone, int certificateCacheSize, int decisionCacheSize, boolean decisionLog,
-        List<String> maskedInputPaths, ProvidersConfig providers) {
+        List<String> maskedInputPaths, ProvidersConfig providers, InteropConfig interop) {
 
     public static final String DEFAULT_ENTRYPOINT = "mtls/authz/decision";
     public static final int DEFAULT_PORT = 8181;
@@ -53,7 +54,8 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
     public static PdpConfig defaults() {
         return new PdpConfig(DEFAULT_PORT, 1024 * 1024, null, null, Duration.ofSeconds(10), DEFAULT_ENTRYPOINT,
                 List.of(), EngineOptions.defaults(), ZoneId.of("UTC"), 10_000, 10_000, true,
-                List.of("request.headers.authorization", "request.headers.cookie"), ProvidersConfig.none());
+                List.of("request.headers.authorization", "request.headers.cookie"), ProvidersConfig.none(),
+                InteropConfig.defaults());
     }
 
     public static PdpConfig load(Path file) throws ConfigException, IOException {
@@ -136,6 +138,7 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
         dlog.rejectUnknownKeys();
 
         ProvidersConfig providers = ProvidersConfig.parse(root.section("providers"));
+        InteropConfig interop = InteropConfig.parse(root.section("interop"));
 
         root.rejectUnknownKeys();
         if (!errors.isEmpty()) {
@@ -144,25 +147,26 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
         return new PdpConfig(port, maxBody, bundle, policies == null ? null : Path.of(policies),
                 Duration.ofSeconds(poll), entrypoint, extra,
                 new EngineOptions(poolSize, Duration.ofMillis(acquire), Duration.ofMillis(evalTimeout), memoryMb * 16),
-                zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask, providers);
+                zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask, providers,
+                interop);
     }
 
     /** A copy with another decision cache size (0 disables) and decision log switch. */
     public PdpConfig withDecisionCache(int size, boolean log) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, timezone, certificateCacheSize, size, log, maskedInputPaths, providers);
+                engine, timezone, certificateCacheSize, size, log, maskedInputPaths, providers, interop);
     }
 
     /** A copy with other evaluator pool settings. */
     public PdpConfig withEngine(EngineOptions options) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers);
+                options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop);
     }
 
     /** A copy with {@code input.time} in another zone. */
     public PdpConfig withTimezone(ZoneId zone) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers);
+                engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop);
     }
 
     /** A copy with command-line overrides applied (null = keep). */
@@ -172,12 +176,19 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
                 policies != null ? null : (bundle != null ? bundle : this.bundle),
                 bundle != null ? null : (policies != null ? policies : this.policies),
                 pollInterval, entrypoint != null ? entrypoint : this.entrypoint, extraEntrypoints, engine, timezone,
-                certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers);
+                certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop);
     }
 
     /** A copy with other attribute providers. */
     public PdpConfig withProviders(ProvidersConfig other) {
         return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, other);
+                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, other, interop);
+    }
+
+    /** A copy with other interop settings. */
+    public PdpConfig withInterop(InteropConfig settings) {
+        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers,
+                settings);
     }
 }

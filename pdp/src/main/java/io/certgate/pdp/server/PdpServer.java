@@ -1,5 +1,6 @@
 package io.certgate.pdp.server;
 
+import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcService;
@@ -7,20 +8,29 @@ import com.linecorp.armeria.server.logging.LoggingService;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
 import io.certgate.pdp.Pdp;
+import io.certgate.pdp.api.authzen.AuthzenService;
+import io.certgate.pdp.api.extauthz.ExtAuthzService;
+import io.certgate.pdp.api.forwardauth.ForwardAuthService;
 import io.certgate.pdp.api.grpc.DecisionGrpcService;
+import io.certgate.pdp.api.proxy.ProxyTrust;
 import io.certgate.pdp.api.rest.OpaDataService;
 import io.certgate.pdp.api.rest.StatusService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 
-/** The PDP's one Armeria port: gRPC, OPA REST, status, health, metrics and docs. */
+/** The PDP's one Armeria port: gRPC (certgate, Envoy ext_authz), OPA REST, AuthZEN, forward-auth, status, health, metrics and docs. */
 public final class PdpServer implements AutoCloseable {
     private final Server server;
 
     public PdpServer(Pdp pdp, PrometheusMeterRegistry registry) {
+        ProxyTrust proxies = new ProxyTrust(pdp.config().interop(), Clock.systemUTC());
+        AuthzenService authzen = new AuthzenService(pdp.decisions(), pdp.config().interop().authzenEntrypoint(),
+                pdp.json());
         GrpcService grpc = GrpcService.builder()
                 .addService(new DecisionGrpcService(pdp.decisions()))
+                .addService(new ExtAuthzService(pdp.decisions(), proxies, pdp.json()))
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .useBlockingTaskExecutor(true)
                 .enableUnframedRequests(true)
@@ -35,7 +45,20 @@ public final class PdpServer implements AutoCloseable {
                 .requestTimeout(Duration.ofSeconds(10))
                 .service(grpc)
                 .route().pathPrefix(OpaDataService.PREFIX).maxRequestLength(pdp.config().maxRequestBytes())
+                .errorHandler(OpaDataService.errorHandler(pdp.json()))
                 .build(new OpaDataService(pdp.decisions(), pdp.json()))
+                .route().pathPrefix(OpaDataService.V0_PREFIX).maxRequestLength(pdp.config().maxRequestBytes())
+                .errorHandler(OpaDataService.errorHandler(pdp.json()))
+                .build(new OpaDataService(pdp.decisions(), pdp.json()))
+                .route().path(AuthzenService.EVALUATION).maxRequestLength(pdp.config().maxRequestBytes())
+                .errorHandler(AuthzenService.errorHandler()).build(authzen)
+                .route().path(AuthzenService.EVALUATIONS).maxRequestLength(pdp.config().maxRequestBytes())
+                .errorHandler(AuthzenService.errorHandler()).build(authzen)
+                .service(AuthzenService.METADATA, authzen)
+                .route().path(ForwardAuthService.PATH).methods(HttpMethod.GET, HttpMethod.POST, HttpMethod.HEAD)
+                .maxRequestLength(pdp.config().maxRequestBytes())
+                .errorHandler(ForwardAuthService.errorHandler(pdp.json()))
+                .build(new ForwardAuthService(pdp.decisions(), proxies, pdp.json()))
                 .service("/v1/status", status.status())
                 .service("/health", status.health())
                 .service("/metrics", PrometheusExpositionService.of(registry.getPrometheusRegistry()))

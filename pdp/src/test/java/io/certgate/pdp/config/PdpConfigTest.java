@@ -162,7 +162,7 @@ class PdpConfigTest {
     void unknownTopLevelKeyListsTheKnownOnes() {
         assertThatThrownBy(() -> PdpConfig.parse("listen: {port: 1}", "pdp.yaml"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-                        "listen: unknown key (known: caches, decision_log, engine, policy, providers, server, time)"));
+                        "listen: unknown key (known: caches, decision_log, engine, interop, policy, providers, server, time)"));
     }
 
     @Test
@@ -267,5 +267,44 @@ class PdpConfigTest {
         assertThat(withPolicies.port()).isEqualTo(1234);
         assertThat(withPolicies.entrypoint()).isEqualTo("x/y");
         assertThat(fromFile.withOverrides(null, null, null, null)).isEqualTo(fromFile);
+    }
+
+    @Test
+    void interopSectionParsesWithDefaults() throws Exception {
+        InteropConfig d = PdpConfig.defaults().interop();
+        assertThat(d.trustedProxies()).isEmpty();
+        assertThat(d.authzenEntrypoint()).isEqualTo("authzen/decision");
+        InteropConfig i = PdpConfig.parse("""
+                interop:
+                  trusted_proxies: [127.0.0.1/32, "fd00::/8"]
+                  request_headers: [User-Agent]
+                  default_service: fallback
+                  hosts: [{host: API.example.com, service: partner-api}]
+                  verify_ca_file: /etc/certgate/ca.pem
+                  authzen_entrypoint: my/authzen
+                """, "pdp.yaml").interop();
+        assertThat(i.trustedProxies()).containsExactly("127.0.0.1/32", "fd00::/8");
+        assertThat(i.requestHeaders()).containsExactly("user-agent");
+        assertThat(i.hostServices()).containsExactly(java.util.Map.entry("api.example.com", "partner-api"));
+        assertThat(i.verifyCaFile()).hasToString("/etc/certgate/ca.pem");
+        assertThat(i.withAuthzenEntrypoint("x/y").authzenEntrypoint()).isEqualTo("x/y");
+    }
+
+    @Test
+    void interopErrorsNameTheirPath() {
+        assertThatThrownBy(() -> PdpConfig.parse("""
+                interop:
+                  trusted_proxies: [10.0.0.0/33, everyone]
+                  hosts: [{host: a.example}, {host: b.example, service: b}, {host: B.example, service: c}]
+                  trust_all: true
+                """, "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "interop.trusted_proxies[0]: '10.0.0.0/33' is not a CIDR block (e.g. 10.0.0.0/8, ::1/128)",
+                        "interop.trusted_proxies[1]: 'everyone' is not a CIDR block (e.g. 10.0.0.0/8, ::1/128)",
+                        "interop.hosts[0].host: each hosts entry needs host and service, e.g. "
+                                + "{host: api.example.com, service: partner-api}",
+                        "interop.hosts[2].host: 'B.example' is mapped twice",
+                        "interop.trust_all: unknown key (known: authzen_entrypoint, default_service, hosts, "
+                                + "request_headers, trusted_proxies, verify_ca_file)"));
     }
 }

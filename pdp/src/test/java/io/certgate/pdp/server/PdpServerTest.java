@@ -169,7 +169,7 @@ class PdpServerTest {
         AggregatedHttpResponse huge = post("/v1/data/" + DECISION, "{\"input\": \"" + "x".repeat(70_000) + "\"}");
         assertThat(huge.status().code()).isEqualTo(413);
 
-        assertThat(http.get("/v1/data/" + DECISION).aggregate().join().status().code()).isEqualTo(405);
+        assertThat(http.put("/v1/data/" + DECISION, "{}").aggregate().join().status().code()).isEqualTo(405);
     }
 
     @Test

@@ -5,23 +5,39 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.QueryParams;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.util.Exceptions;
+import com.linecorp.armeria.server.HttpStatusException;
+import com.linecorp.armeria.server.ServiceErrorHandler;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.certgate.pdp.decision.DecisionService;
 import io.certgate.pdp.engine.PolicyException;
+import java.io.IOException;
 
 /**
- * OPA's Data API, {@code POST /v1/data/{path}} with {@code {"input": …}}, answering
- * {@code {"result": …, "decision_id": …}} (no {@code result} when undefined), so OPA clients and
- * gateway plugins work unchanged. Errors use OPA's {@code {"code", "message"}} shape.
+ * OPA's Data API, so OPA clients and gateway plugins (Kong, APISIX, Traefik, opa-java) work unchanged:
+ * {@code POST /v1/data/{path}} with {@code {"input": …}} and {@code GET /v1/data/{path}?input=JSON},
+ * answering {@code {"result": …, "decision_id": …}} (no {@code result} when undefined), and
+ * {@code POST /v0/data/{path}} whose body is the input and whose answer is the bare value (404 when
+ * undefined). {@code ?pretty=true} indents; OPA's {@code explain}, {@code metrics}, {@code provenance},
+ * {@code instrument} and {@code strict-builtin-errors} parameters are accepted and ignored. Errors use
+ * OPA's {@code {"code", "message"}} shape.
  */
 public final class OpaDataService implements HttpService {
     /** Mount point; the rest of the path is the entrypoint. */
     public static final String PREFIX = "/v1/data/";
+    /** OPA's v0 Data API: the body is the input, the answer the bare value. */
+    public static final String V0_PREFIX = "/v0/data/";
 
     private final DecisionService decisions;
     private final ObjectMapper json;
@@ -31,53 +47,108 @@ public final class OpaDataService implements HttpService {
         this.json = json;
     }
 
+    /** Answers the server's own 413 (body over {@code server.max_request_bytes}) in OPA's error shape. */
+    public static ServiceErrorHandler errorHandler(ObjectMapper json) {
+        return new ServiceErrorHandler() {
+            @Override
+            @Nullable
+            public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
+                AggregatedHttpResponse r = render(ctx.request().headers(), tooLarge(cause));
+                return r == null ? null : r.toHttpResponse();
+            }
+
+            @Nullable
+            private AggregatedHttpResponse render(RequestHeaders headers, @Nullable HttpStatus status) {
+                if (status != HttpStatus.REQUEST_ENTITY_TOO_LARGE) {
+                    return null;
+                }
+                return AggregatedHttpResponse.of(status, MediaType.JSON_UTF_8, "{\"code\":\"invalid_parameter\","
+                        + "\"message\":\"the request body is larger than server.max_request_bytes\"}");
+            }
+        };
+    }
+
+    @Nullable
+    private static HttpStatus tooLarge(Throwable cause) {
+        Throwable c = Exceptions.peel(cause);
+        boolean large = c instanceof ContentTooLargeException || (c instanceof HttpStatusException e
+                && e.httpStatus() == HttpStatus.REQUEST_ENTITY_TOO_LARGE);
+        return large ? HttpStatus.REQUEST_ENTITY_TOO_LARGE : null;
+    }
+
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-        if (req.method() != HttpMethod.POST) {
-            return JsonResponses.error(json, HttpStatus.METHOD_NOT_ALLOWED, "invalid_parameter",
-                    "use POST " + PREFIX + "{path} with a JSON body {\"input\": ...}");
+        boolean v0 = ctx.path().startsWith(V0_PREFIX);
+        String prefix = v0 ? V0_PREFIX : PREFIX;
+        boolean get = req.method() == HttpMethod.GET && !v0;
+        if (req.method() != HttpMethod.POST && !get) {
+            return JsonResponses.error(json, HttpStatus.METHOD_NOT_ALLOWED, "invalid_parameter", v0
+                    ? "use POST " + V0_PREFIX + "{path} with the input as the JSON body"
+                    : "use POST " + PREFIX + "{path} with a JSON body {\"input\": ...}, or GET with ?input=JSON");
         }
-        String path = ctx.path().substring(PREFIX.length());
+        String path = ctx.path().substring(prefix.length());
         while (path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
         if (path.isEmpty()) {
             return JsonResponses.error(json, HttpStatus.NOT_FOUND, "resource_not_found",
-                    "name an entrypoint: POST " + PREFIX + "{entrypoint}, e.g. " + PREFIX
+                    "name an entrypoint: POST " + prefix + "{entrypoint}, e.g. " + prefix
                             + decisions.defaultEntrypoint());
         }
         String entrypoint = path;
-        return HttpResponse.of(req.aggregate().thenApplyAsync(agg -> evaluate(entrypoint, agg),
-                ctx.blockingTaskExecutor()));
+        QueryParams params = ctx.query() == null ? QueryParams.of() : QueryParams.fromQueryString(ctx.query());
+        boolean pretty = params.contains("pretty") && !"false".equals(params.get("pretty"));
+        return HttpResponse.of(req.aggregate().thenApplyAsync(agg -> {
+            ObjectMapper out = pretty ? json.copy().enable(com.fasterxml.jackson.databind.SerializationFeature
+                    .INDENT_OUTPUT) : json;
+            return evaluate(entrypoint, v0, get ? params.get("input") : null, get, agg, out);
+        }, ctx.blockingTaskExecutor()));
     }
 
-    private HttpResponse evaluate(String entrypoint, AggregatedHttpRequest agg) {
+    private HttpResponse evaluate(String entrypoint, boolean v0, @Nullable String queryInput, boolean get,
+            AggregatedHttpRequest agg, ObjectMapper out) {
         JsonNode input;
-        if (agg.content().isEmpty()) {
-            input = json.createObjectNode();
-        } else {
-            JsonNode body;
-            try {
-                body = json.readTree(agg.content().array());
-            } catch (JsonProcessingException e) {
-                return JsonResponses.error(json, HttpStatus.BAD_REQUEST, "invalid_parameter",
-                        "request body is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
-                                + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage());
-            } catch (java.io.IOException e) {
-                return JsonResponses.error(json, HttpStatus.BAD_REQUEST, "invalid_parameter", e.getMessage());
+        boolean inputMissing = false;
+        try {
+            if (get) {
+                input = queryInput == null ? json.createObjectNode() : parse(queryInput.getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8), "the input query parameter");
+                inputMissing = queryInput == null;
+            } else if (agg.content().isEmpty()) {
+                input = json.createObjectNode();
+                inputMissing = true;
+            } else if (v0) {
+                input = parse(agg.content().array(), "request body");
+            } else {
+                JsonNode body = parse(agg.content().array(), "request body");
+                if (!body.isObject()) {
+                    return JsonResponses.error(json, HttpStatus.BAD_REQUEST, "invalid_parameter",
+                            "request body must be a JSON object like {\"input\": ...}, got " + body.getNodeType());
+                }
+                inputMissing = !body.has("input");
+                input = inputMissing ? json.createObjectNode() : body.get("input");
             }
-            if (!body.isObject()) {
-                return JsonResponses.error(json, HttpStatus.BAD_REQUEST, "invalid_parameter",
-                        "request body must be a JSON object like {\"input\": ...}, got " + body.getNodeType());
-            }
-            input = body.has("input") ? body.get("input") : json.createObjectNode();
+        } catch (BadInput e) {
+            return JsonResponses.error(json, HttpStatus.BAD_REQUEST, "invalid_parameter", e.getMessage());
         }
         try {
             DecisionService.RawEvaluation r = decisions.evaluateRaw(entrypoint, input);
-            ObjectNode out = json.createObjectNode();
-            r.result().ifPresent(v -> out.set("result", v));
-            out.put("decision_id", r.decisionId());
-            return JsonResponses.json(json, HttpStatus.OK, out);
+            if (v0) {
+                if (r.result().isEmpty()) {
+                    return JsonResponses.error(json, HttpStatus.NOT_FOUND, "undefined_document",
+                            "document " + entrypoint + " is undefined for this input");
+                }
+                return JsonResponses.json(out, HttpStatus.OK, r.result().get());
+            }
+            ObjectNode body = json.createObjectNode();
+            r.result().ifPresent(v -> body.set("result", v));
+            body.put("decision_id", r.decisionId());
+            if (inputMissing) {
+                // what OPA says when a client forgets the "input" wrapper
+                body.putObject("warning").put("code", "api_usage_warning")
+                        .put("message", "'input' key missing from the request");
+            }
+            return JsonResponses.json(out, HttpStatus.OK, body);
         } catch (PolicyException e) {
             return switch (e.kind()) {
                 case UNKNOWN_ENTRYPOINT -> JsonResponses.error(json, HttpStatus.NOT_FOUND, "resource_not_found",
@@ -87,6 +158,29 @@ public final class OpaDataService implements HttpService {
                 default -> JsonResponses.error(json, HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
                         e.getMessage());
             };
+        }
+    }
+
+    private JsonNode parse(byte[] bytes, String what) throws BadInput {
+        try {
+            JsonNode node = json.readTree(bytes);
+            if (node == null || node.isMissingNode()) {
+                throw new BadInput(what + " is empty");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new BadInput(what + " is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadInput(what + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static final class BadInput extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BadInput(String message) {
+            super(message);
         }
     }
 }

@@ -1,0 +1,176 @@
+package io.certgate.pdp.api.extauthz;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.rpc.Code;
+import com.google.rpc.Status;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.certgate.pdp.api.proxy.CertificateHeaderException;
+import io.certgate.pdp.api.proxy.CertificateHeaders;
+import io.certgate.pdp.api.proxy.DenyReply;
+import io.certgate.pdp.api.proxy.ForwardedCertificate;
+import io.certgate.pdp.api.proxy.ProxyTrust;
+import io.certgate.pdp.cert.CertificateParseException;
+import io.certgate.pdp.decision.Decision;
+import io.certgate.pdp.decision.DecisionService;
+import io.certgate.pdp.decision.HeaderValues;
+import io.certgate.pdp.engine.PolicyException;
+import io.certgate.pdp.input.PresentedCertificate;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.auth.v3.DeniedHttpResponse;
+import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.grpc.stub.StreamObserver;
+import java.net.InetAddress;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Envoy external authorization v3 ({@code envoy.service.auth.v3.Authorization/Check}, also Istio's
+ * {@code envoyExtAuthzGrpc}). The input comes from the CheckRequest: source address, the URL-encoded
+ * client certificate Envoy forwards ({@code include_peer_certificate: true}), method, path, host, SNI
+ * and the allow-listed headers; the service from the route's {@code context_extensions.service}, else
+ * the host mapping. The source address and certificate are only believed from trusted proxies. Allow
+ * is OK with the obligation headers for the upstream; deny is the decision's status, body and headers.
+ */
+public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBase {
+    /** The {@code context_extensions} key naming the service of a route. */
+    public static final String SERVICE_EXTENSION = "service";
+
+    private static final Logger log = LoggerFactory.getLogger(ExtAuthzService.class);
+
+    private final DecisionService decisions;
+    private final ProxyTrust trust;
+    private final ObjectMapper json;
+
+    public ExtAuthzService(DecisionService decisions, ProxyTrust trust, ObjectMapper json) {
+        this.decisions = decisions;
+        this.trust = trust;
+        this.json = json;
+    }
+
+    @Override
+    public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
+        response.onNext(decide(request, ServiceRequestContext.current().remoteAddress().getAddress()));
+        response.onCompleted();
+    }
+
+    CheckResponse decide(CheckRequest request, InetAddress caller) {
+        AttributeContext a = request.getAttributes();
+        if (!a.getRequest().hasHttp() || a.getRequest().getHttp().getMethod().isEmpty()) {
+            return invalid("the CheckRequest has no attributes.request.http with a method; "
+                    + "only HTTP ext_authz checks are supported");
+        }
+        AttributeContext.HttpRequest http = a.getRequest().getHttp();
+        boolean trusted = trust.trusts(caller);
+        String clientIp = caller.getHostAddress();
+        String peerCert = a.getSource().getCertificate();
+        ForwardedCertificate fwd = null;
+        if (trusted) {
+            if (a.getSource().getAddress().hasSocketAddress()) {
+                clientIp = a.getSource().getAddress().getSocketAddress().getAddress();
+            }
+            if (!peerCert.isEmpty()) {
+                try {
+                    // Envoy only hands over a certificate its validation context accepted.
+                    fwd = new ForwardedCertificate(
+                            CertificateHeaders.urlEncodedPem(peerCert, "source.certificate"), true, 0, null,
+                            "source.certificate");
+                } catch (CertificateHeaderException e) {
+                    return invalid(e.getMessage());
+                }
+            }
+        } else if (!peerCert.isEmpty()) {
+            log.warn("ext_authz: ignoring the client certificate sent by {}, which is not in "
+                    + "interop.trusted_proxies", clientIp);
+        }
+
+        ObjectNode input = json.createObjectNode();
+        ObjectNode conn = input.putObject("connection").put("client_ip", clientIp);
+        if (!a.getTlsSession().getSni().isEmpty()) {
+            conn.put("sni", a.getTlsSession().getSni());
+        }
+        String path = http.getPath();
+        int q = path.indexOf('?');
+        ObjectNode r = input.putObject("request").put("method", http.getMethod())
+                .put("path", q < 0 ? path : path.substring(0, q));
+        String host = http.getHost().isEmpty() ? null : http.getHost();
+        if (host != null) {
+            r.put("host", host);
+        }
+        Map<String, String> headers = http.getHeadersMap();
+        trust.copyHeaders(r.putObject("headers"), headers::get);
+        String service = trust.serviceFor(a.getContextExtensionsMap().get(SERVICE_EXTENSION), host);
+        if (service != null) {
+            input.putObject("service").put("id", service);
+        }
+        try {
+            PresentedCertificate cert = null;
+            if (fwd != null) {
+                cert = trust.certificate(fwd);
+            } else {
+                input.putObject("certificate").put("present", false);
+            }
+            Decision d = decisions.decide(null, input, cert, false);
+            return d.allowed() ? allow(d) : deny(DenyReply.of(d, json), d.status() == 401 ? Code.UNAUTHENTICATED
+                    : Code.PERMISSION_DENIED);
+        } catch (CertificateParseException e) {
+            return invalid("source.certificate does not parse: " + e.getMessage());
+        } catch (PolicyException e) {
+            return deny(new DenyReply(500, Map.of("content-type", "application/json"),
+                    DenyReply.error(json, 500, "POLICY_ERROR", e.getMessage(), "")), Code.INTERNAL);
+        }
+    }
+
+    private static CheckResponse allow(Decision d) {
+        OkHttpResponse.Builder ok = OkHttpResponse.newBuilder()
+                .addHeaders(header("x-decision-id", d.decisionId()));
+        d.obligationHeaders().forEach((name, value) -> ok.addHeaders(header(name, HeaderValues.sanitize(value))));
+        // Identity headers a client sent itself must not reach the upstream as if the proxy had set them.
+        for (String name : CertificateHeaders.ALL) {
+            if (!name.equals(CertificateHeaders.XFCC) && !d.obligationHeaders().containsKey(name)) {
+                ok.addHeadersToRemove(name);
+            }
+        }
+        return CheckResponse.newBuilder()
+                .setStatus(Status.newBuilder().setCode(Code.OK_VALUE))
+                .setOkResponse(ok)
+                .build();
+    }
+
+    private static CheckResponse deny(DenyReply reply, Code code) {
+        StatusCode status = StatusCode.forNumber(reply.status());
+        DeniedHttpResponse.Builder denied = DeniedHttpResponse.newBuilder()
+                .setStatus(HttpStatus.newBuilder().setCode(status == null ? StatusCode.Forbidden : status))
+                .setBody(reply.body());
+        reply.headers().forEach((name, value) -> denied.addHeaders(header(name, value)));
+        return CheckResponse.newBuilder()
+                .setStatus(Status.newBuilder().setCode(code.getNumber()).setMessage(abbreviate(reply.body())))
+                .setDeniedResponse(denied)
+                .build();
+    }
+
+    private CheckResponse invalid(String message) {
+        return deny(new DenyReply(400, Map.of("content-type", "application/json", "cache-control", "no-store"),
+                DenyReply.error(json, 400, "BAD_REQUEST", message, "")), Code.INVALID_ARGUMENT);
+    }
+
+    private static HeaderValueOption header(String name, String value) {
+        return HeaderValueOption.newBuilder()
+                .setHeader(HeaderValue.newBuilder().setKey(name).setValue(value))
+                .setAppendAction(HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)
+                .build();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) : s;
+    }
+}

@@ -1,0 +1,130 @@
+package io.certgate.pdp.api.extauthz;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.rpc.Code;
+import com.linecorp.armeria.client.grpc.GrpcClients;
+import io.certgate.pdp.support.RunningPdp;
+import io.certgate.testdata.TestPki;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc.AuthorizationBlockingStub;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An Envoy ext_authz v3 client (the Envoy API stubs) against a running PDP. */
+class ExtAuthzServiceTest {
+    @TempDir
+    static Path tmp;
+    static TestPki pki;
+    static RunningPdp trusted;
+    static RunningPdp untrusted;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pki = TestPki.create(Instant.now());
+        trusted = RunningPdp.start(tmp, """
+                policy: {entrypoint: test/gate/decision}
+                interop: {trusted_proxies: [127.0.0.1/32], request_headers: [user-agent]}
+                """, "interop");
+        untrusted = RunningPdp.start(tmp, """
+                policy: {entrypoint: test/gate/decision}
+                interop: {trusted_proxies: [192.0.2.0/24]}
+                """, "interop");
+    }
+
+    @AfterAll
+    static void stop() {
+        trusted.close();
+        untrusted.close();
+    }
+
+    static CheckResponse check(RunningPdp pdp, String path, String certPem) {
+        AttributeContext.HttpRequest http = AttributeContext.HttpRequest.newBuilder().setMethod("GET")
+                .setPath(path).setHost("api.example.com")
+                .putHeaders("user-agent", "envoy-test").putHeaders("cookie", "secret").build();
+        AttributeContext.Peer.Builder source = AttributeContext.Peer.newBuilder()
+                .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
+                        .setAddress("198.51.100.7").setPortValue(40000)));
+        if (certPem != null) {
+            source.setCertificate(URLEncoder.encode(certPem, StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
+                .setSource(source)
+                .setRequest(AttributeContext.Request.newBuilder().setHttp(http))
+                .putContextExtensions("service", "partner-api")).build();
+        return GrpcClients.newClient(pdp.base(), AuthorizationBlockingStub.class).check(req);
+    }
+
+    static Map<String, String> headers(java.util.List<HeaderValueOption> options) {
+        return options.stream().collect(Collectors.toMap(o -> o.getHeader().getKey(), o -> o.getHeader().getValue()));
+    }
+
+    @Test
+    void allowAddsObligationHeadersUpstream() {
+        CheckResponse r = check(trusted, "/orders?x=1", pki.partnerClient().pem());
+        assertThat(r.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        Map<String, String> h = headers(r.getOkResponse().getHeadersList());
+        assertThat(h).containsEntry("x-authenticated-userid", "billing-service")
+                .containsEntry("x-client-ip", "198.51.100.7")
+                .containsEntry("x-service", "partner-api")
+                .containsEntry("x-seen-path", "/orders")
+                .containsEntry("x-seen-user-agent", "envoy-test")
+                .containsEntry("x-seen-cookie", "not forwarded")
+                .containsKey("x-decision-id");
+        assertThat(r.getOkResponse().getHeadersToRemoveList()).contains("x-ssl-client-cert");
+    }
+
+    @Test
+    void denyCarriesStatusBodyAndHeaders() {
+        CheckResponse r = check(trusted, "/admin", pki.partnerClient().pem());
+        assertThat(r.getStatus().getCode()).isEqualTo(Code.PERMISSION_DENIED_VALUE);
+        assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(403);
+        assertThat(r.getDeniedResponse().getBody()).contains("ADMIN_FORBIDDEN");
+        assertThat(headers(r.getDeniedResponse().getHeadersList())).containsKey("x-decision-id");
+
+        CheckResponse stepUp = check(trusted, "/step-up", pki.partnerClient().pem());
+        assertThat(stepUp.getStatus().getCode()).isEqualTo(Code.UNAUTHENTICATED_VALUE);
+        assertThat(headers(stepUp.getDeniedResponse().getHeadersList()).get("www-authenticate"))
+                .startsWith("Bearer error=\"insufficient_user_authentication\"");
+    }
+
+    @Test
+    void noCertificateIsUnauthenticated() {
+        CheckResponse r = check(trusted, "/orders", null);
+        assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+        assertThat(r.getDeniedResponse().getBody()).contains("CERT_MISSING");
+    }
+
+    @Test
+    void certificateFromAnUntrustedCallerIsIgnored() {
+        CheckResponse r = check(untrusted, "/orders", pki.partnerClient().pem());
+        assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+        assertThat(r.getDeniedResponse().getBody()).contains("CERT_MISSING");
+    }
+
+    @Test
+    void badInputIsInvalidArgumentWithAMessage() {
+        CheckResponse r = check(trusted, "/orders", "garbage");
+        assertThat(r.getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT_VALUE);
+        assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(400);
+        assertThat(r.getDeniedResponse().getBody()).contains("source.certificate");
+
+        CheckResponse noHttp = GrpcClients.newClient(trusted.base(), AuthorizationBlockingStub.class)
+                .check(CheckRequest.getDefaultInstance());
+        assertThat(noHttp.getStatus().getCode()).isEqualTo(Code.INVALID_ARGUMENT_VALUE);
+        assertThat(noHttp.getDeniedResponse().getBody()).contains("attributes.request.http");
+    }
+}
