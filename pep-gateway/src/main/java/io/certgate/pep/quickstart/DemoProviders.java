@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.server.Server;
 import com.nimbusds.jose.JOSEException;
@@ -61,6 +62,7 @@ final class DemoProviders implements AutoCloseable {
         this.ldap = directory();
         this.http = Server.builder()
                 .http(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .meterRegistry(NoopMeterRegistry.get()) // demo parts stay out of the gateway's metrics
                 .service("/devices/{id}", (ctx, req) -> posture(ctx.pathParam("id")))
                 .service("/idp/jwks.json", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
                         new JWKSet(signingKey.toPublicJWK()).toString()))

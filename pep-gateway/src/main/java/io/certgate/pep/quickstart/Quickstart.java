@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.server.Server;
 import io.certgate.pdp.bundle.Bundle;
 import io.certgate.pdp.bundle.BundleReader;
@@ -113,6 +114,7 @@ public final class Quickstart implements AutoCloseable {
         ObjectMapper json = new ObjectMapper();
         Server server = Server.builder()
                 .http(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .meterRegistry(NoopMeterRegistry.get()) // demo parts stay out of the gateway's metrics
                 .serviceUnder("/", (ctx, req) -> {
                     ObjectNode body = json.createObjectNode()
                             .put("upstream", "echo").put("method", req.method().name()).put("path", req.path());
