@@ -29,7 +29,10 @@ public final class LoadedPolicy {
     private final String dataJson;
     private final Map<String, Integer> entrypoints;
     private final Set<ZoneId> timezones;
+    private static final long RETIRED_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
     private final ArrayBlockingQueue<Evaluator> idle;
+    private volatile boolean retired;
 
     LoadedPolicy(Bundle bundle, EngineOptions options, Watchdog watchdog, ObjectMapper json) {
         this.bundle = bundle;
@@ -119,22 +122,45 @@ public final class LoadedPolicy {
         if (e != null) {
             return e;
         }
+        // Wait in slices, so that a caller still holding this policy when a newer bundle retires it
+        // stops waiting for evaluators that will never come back (see close()).
+        long deadline = System.nanoTime() + options.acquireTimeout().toNanos();
+        while (!retired) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new PolicyException(PolicyException.Kind.BUSY, "all " + options.poolSize()
+                        + " evaluators stayed busy for " + options.acquireTimeout().toMillis() + " ms");
+            }
+            try {
+                e = idle.poll(Math.min(left, RETIRED_CHECK_NANOS), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new PolicyException(PolicyException.Kind.BUSY, "interrupted while waiting for an evaluator");
+            }
+            if (e != null) {
+                return e;
+            }
+        }
+        // Took this policy just before it was replaced: a one-off instance decides with this bundle, as
+        // the caller expects, rather than failing a request because of a swap.
         try {
-            e = idle.poll(options.acquireTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new PolicyException(PolicyException.Kind.BUSY, "interrupted while waiting for an evaluator");
+            return watched(newPolicy());
+        } catch (RuntimeException err) {
+            throw new PolicyException(PolicyException.Kind.EVALUATION_ERROR, "cannot instantiate an evaluator"
+                    + " for bundle " + bundle.revision() + ": " + describe(err), err);
         }
-        if (e == null) {
-            throw new PolicyException(PolicyException.Kind.BUSY, "all " + options.poolSize()
-                    + " evaluators stayed busy for " + options.acquireTimeout().toMillis() + " ms");
-        }
-        return e;
     }
 
     private void release(Evaluator e) {
+        if (retired) {
+            watchdog.unwatch(e); // the pool is gone; this instance is garbage once the caller returns
+            return;
+        }
         if (!e.broken()) {
             idle.offer(e);
+            if (retired && idle.remove(e)) {
+                watchdog.unwatch(e); // close() ran while this instance was being returned
+            }
             return;
         }
         watchdog.unwatch(e);
@@ -146,7 +172,12 @@ public final class LoadedPolicy {
         }
     }
 
+    /**
+     * Retires this policy once a newer one serves: its evaluators are released for garbage collection
+     * (idle ones now, busy ones when their caller is done). Callers that still hold it keep working.
+     */
     void close() {
+        retired = true;
         List<Evaluator> drained = new ArrayList<>();
         idle.drainTo(drained);
         drained.forEach(watchdog::unwatch);

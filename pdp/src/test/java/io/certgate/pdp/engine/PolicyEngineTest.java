@@ -44,6 +44,23 @@ class PolicyEngineTest {
         assertThat(json.readTree(denied).get(0).get("result").get("status").asInt()).isEqualTo(403);
     }
 
+    /**
+     * A caller that took the policy just before a swap still gets its decision, from that bundle: it
+     * does not wait for the retired pool's evaluators (and fail PDP_BUSY when none come back).
+     */
+    @Test
+    void aPolicyTakenBeforeASwapStillDecidesAfterIt() throws Exception {
+        engine(new EngineOptions(2, java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(5), 1024))
+                .activate(bundle("r1"));
+        LoadedPolicy taken = engine.require();
+        engine.activate(bundle("r2")); // retires r1: its idle evaluators are released
+
+        String out = taken.evaluate(DECISION, "{\"user\":\"alice\"}");
+        assertThat(json.readTree(out).at("/0/result/obligations/headers/x-rev").asText()).isEqualTo("A");
+        assertThat(taken.revision()).isEqualTo("r1");
+        assertThat(engine.require().revision()).isEqualTo("r2");
+    }
+
     @Test
     void noBundleMeansNoBundleError() {
         assertThatThrownBy(() -> engine(EngineOptions.defaults()).require())
