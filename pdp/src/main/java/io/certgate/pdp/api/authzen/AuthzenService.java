@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
-import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpRequest;
@@ -18,11 +17,9 @@ import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
 import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.server.HttpService;
-import com.linecorp.armeria.common.ContentTooLargeException;
-import com.linecorp.armeria.common.util.Exceptions;
-import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.ServiceErrorHandler;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.certgate.pdp.api.TooLargeBodies;
 import io.certgate.pdp.decision.DecisionService;
 import io.certgate.pdp.engine.PolicyException;
 import java.util.List;
@@ -56,32 +53,10 @@ public final class AuthzenService implements HttpService {
 
     /** Answers the server's own 413 as the specification's error: a message string, request id echoed. */
     public static ServiceErrorHandler errorHandler() {
-        return new ServiceErrorHandler() {
-            @Override
-            @Nullable
-            public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
-                AggregatedHttpResponse r = render(ctx.request().headers(), tooLarge(cause));
-                return r == null ? null : r.toHttpResponse();
-            }
-
-            @Nullable
-            private AggregatedHttpResponse render(RequestHeaders headers, @Nullable HttpStatus status) {
-                if (status != HttpStatus.REQUEST_ENTITY_TOO_LARGE) {
-                    return null;
-                }
-                return AggregatedHttpResponse.of(AuthzenService.headers(status, headers.get(REQUEST_ID))
+        return TooLargeBodies.handler(headers -> AggregatedHttpResponse.of(
+                AuthzenService.headers(HttpStatus.REQUEST_ENTITY_TOO_LARGE, headers.get(REQUEST_ID))
                         .contentType(MediaType.PLAIN_TEXT_UTF_8).build(),
-                        HttpData.ofUtf8("the request body is larger than server.max_request_bytes"));
-            }
-        };
-    }
-
-    @Nullable
-    private static HttpStatus tooLarge(Throwable cause) {
-        Throwable c = Exceptions.peel(cause);
-        boolean large = c instanceof ContentTooLargeException || (c instanceof HttpStatusException e
-                && e.httpStatus() == HttpStatus.REQUEST_ENTITY_TOO_LARGE);
-        return large ? HttpStatus.REQUEST_ENTITY_TOO_LARGE : null;
+                HttpData.ofUtf8(TooLargeBodies.MESSAGE)));
     }
 
     @Override

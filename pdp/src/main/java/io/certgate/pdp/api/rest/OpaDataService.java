@@ -12,14 +12,11 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.QueryParams;
-import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.server.HttpService;
-import com.linecorp.armeria.common.ContentTooLargeException;
-import com.linecorp.armeria.common.util.Exceptions;
-import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.ServiceErrorHandler;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.certgate.pdp.api.TooLargeBodies;
 import io.certgate.pdp.decision.DecisionService;
 import io.certgate.pdp.engine.PolicyException;
 import java.io.IOException;
@@ -49,31 +46,8 @@ public final class OpaDataService implements HttpService {
 
     /** Answers the server's own 413 (body over {@code server.max_request_bytes}) in OPA's error shape. */
     public static ServiceErrorHandler errorHandler(ObjectMapper json) {
-        return new ServiceErrorHandler() {
-            @Override
-            @Nullable
-            public HttpResponse onServiceException(ServiceRequestContext ctx, Throwable cause) {
-                AggregatedHttpResponse r = render(ctx.request().headers(), tooLarge(cause));
-                return r == null ? null : r.toHttpResponse();
-            }
-
-            @Nullable
-            private AggregatedHttpResponse render(RequestHeaders headers, @Nullable HttpStatus status) {
-                if (status != HttpStatus.REQUEST_ENTITY_TOO_LARGE) {
-                    return null;
-                }
-                return AggregatedHttpResponse.of(status, MediaType.JSON_UTF_8, "{\"code\":\"invalid_parameter\","
-                        + "\"message\":\"the request body is larger than server.max_request_bytes\"}");
-            }
-        };
-    }
-
-    @Nullable
-    private static HttpStatus tooLarge(Throwable cause) {
-        Throwable c = Exceptions.peel(cause);
-        boolean large = c instanceof ContentTooLargeException || (c instanceof HttpStatusException e
-                && e.httpStatus() == HttpStatus.REQUEST_ENTITY_TOO_LARGE);
-        return large ? HttpStatus.REQUEST_ENTITY_TOO_LARGE : null;
+        return TooLargeBodies.handler(headers -> AggregatedHttpResponse.of(HttpStatus.REQUEST_ENTITY_TOO_LARGE,
+                MediaType.JSON_UTF_8, "{\"code\":\"invalid_parameter\",\"message\":\"" + TooLargeBodies.MESSAGE + "\"}"));
     }
 
     @Override
