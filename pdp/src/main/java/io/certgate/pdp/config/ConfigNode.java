@@ -2,6 +2,7 @@ package io.certgate.pdp.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.linecorp.armeria.common.annotation.Nullable;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -124,6 +125,49 @@ public final class ConfigNode {
             return fallback;
         }
         return v.asText();
+    }
+
+    /**
+     * A required URL with a host and one of {@code schemes}, or null (with the error recorded).
+     *
+     * @param example what to write, for the "is required" error
+     * @param schemeRule what the URL must look like, for the wrong-scheme error
+     */
+    @Nullable
+    public URI url(String key, Set<String> schemes, String example, String schemeRule) {
+        String v = string(key, null);
+        if (v == null) {
+            error(key, "is required (" + example + ")");
+            return null;
+        }
+        try {
+            URI uri = URI.create(v);
+            if (!schemes.contains(uri.getScheme()) || uri.getHost() == null) {
+                error(key, schemeRule + ", got '" + v + "'");
+                return null;
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            error(key, "is not a URL: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * A secret written inline under {@code key}, or read from the environment variable named under
+     * {@code envKey} (which wins; an unset variable is an error).
+     */
+    @Nullable
+    public String secret(String key, String envKey) {
+        String value = string(key, null);
+        String variable = string(envKey, null);
+        if (variable != null) {
+            value = System.getenv(variable);
+            if (value == null) {
+                error(envKey, "environment variable " + variable + " is not set");
+            }
+        }
+        return value;
     }
 
     public int integer(String key, int fallback, int min, int max) {

@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.auth.AuthToken;
 import io.certgate.pdp.config.ConfigNode;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * An HTTP provider's server: {@code base_url} and an optional bearer token ({@code token}, or the
@@ -15,30 +16,16 @@ import java.time.Duration;
 record HttpEndpoint(URI baseUrl, @Nullable String bearerToken) {
     /** Largest answer read from a provider; a larger one is an error, not a truncated fact. */
     static final int MAX_RESPONSE_BYTES = 256 * 1024;
+    static final Set<String> HTTP = Set.of("http", "https");
 
     static HttpEndpoint parse(ConfigNode s) {
-        String url = s.string("base_url", null);
-        URI uri = URI.create("http://invalid/");
-        if (url == null) {
-            s.error("base_url", "is required (e.g. https://posture.example.com/api)");
-        } else {
-            try {
-                uri = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                    s.error("base_url", "must be an http(s) URL, got '" + url + "'");
-                }
-            } catch (IllegalArgumentException e) {
-                s.error("base_url", "is not a URL: " + e.getMessage());
-            }
+        URI uri = s.url("base_url", HTTP, "e.g. https://posture.example.com/api", "must be an http(s) URL");
+        if (uri == null) {
+            uri = URI.create("http://invalid/");
+        } else if (uri.toString().endsWith("/")) {
+            uri = URI.create(uri.toString().substring(0, uri.toString().length() - 1));
         }
-        String token = s.string("token", null);
-        String tokenEnv = s.string("token_env", null);
-        if (tokenEnv != null) {
-            token = System.getenv(tokenEnv);
-            if (token == null) {
-                s.error("token_env", "environment variable " + tokenEnv + " is not set");
-            }
-        }
+        String token = s.secret("token", "token_env");
         return new HttpEndpoint(uri, token);
     }
 

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code providers.ldap}: groups from a directory. The subject's entry is found under {@code baseDn} by
@@ -20,29 +21,10 @@ public record LdapConfig(URI url, @Nullable String bindDn, @Nullable String bind
         int poolSize, @Nullable Path caFile, IdentitySource subject, ResilienceSettings resilience) {
 
     static LdapConfig parse(ConfigNode s) {
-        URI url = null;
-        String u = s.string("url", null);
-        if (u == null) {
-            s.error("url", "is required (ldap://host:389 or ldaps://host:636)");
-        } else {
-            try {
-                url = URI.create(u);
-                if (!"ldap".equals(url.getScheme()) && !"ldaps".equals(url.getScheme()) || url.getHost() == null) {
-                    s.error("url", "must be ldap://host[:port] or ldaps://host[:port], got '" + u + "'");
-                }
-            } catch (IllegalArgumentException e) {
-                s.error("url", "is not a URL: " + e.getMessage());
-            }
-        }
+        URI url = s.url("url", Set.of("ldap", "ldaps"), "ldap://host:389 or ldaps://host:636",
+                "must be ldap://host[:port] or ldaps://host[:port]");
         String bindDn = s.string("bind_dn", null);
-        String password = s.string("bind_password", null);
-        String passwordEnv = s.string("bind_password_env", null);
-        if (passwordEnv != null) {
-            password = System.getenv(passwordEnv);
-            if (password == null) {
-                s.error("bind_password_env", "environment variable " + passwordEnv + " is not set");
-            }
-        }
+        String password = s.secret("bind_password", "bind_password_env");
         if (bindDn != null && password == null) {
             s.error("bind_dn", "needs bind_password or bind_password_env");
         }

@@ -29,19 +29,10 @@ public record MfaConfig(HttpEndpoint jwks, String issuer, Set<String> audiences,
     }
 
     static MfaConfig parse(ConfigNode s) {
-        String url = s.string("jwks_url", null);
-        URI uri = URI.create("http://invalid/");
-        if (url == null) {
-            s.error("jwks_url", "is required (the issuer's jwks_uri, e.g. https://idp.example.com/jwks.json)");
-        } else {
-            try {
-                uri = URI.create(url);
-                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                    s.error("jwks_url", "must be an http(s) URL, got '" + url + "'");
-                }
-            } catch (IllegalArgumentException e) {
-                s.error("jwks_url", "is not a URL: " + e.getMessage());
-            }
+        URI uri = s.url("jwks_url", HttpEndpoint.HTTP, "the issuer's jwks_uri, e.g. https://idp.example.com/jwks.json",
+                "must be an http(s) URL");
+        if (uri == null) {
+            uri = URI.create("http://invalid/");
         }
         String issuer = s.string("issuer", null);
         if (issuer == null) {
