@@ -2,6 +2,7 @@ package io.certgate.pdp.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.bundle.Bundle;
 import io.certgate.pdp.bundle.BundleException;
 import io.certgate.pdp.bundle.BundleReader;
@@ -40,6 +41,20 @@ public final class PolicyCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: test or build");
     }
 
+    /** The pinned opa for a policy directory, or null (the reason printed) when either is missing. */
+    @Nullable
+    private static OpaToolchain toolchainFor(Path dir) {
+        if (!isPolicyDirectory(dir)) {
+            return null;
+        }
+        try {
+            return OpaToolchain.locate(OpaToolchain.defaultToolsDir());
+        } catch (OpaToolchainException e) {
+            System.err.println(e.getMessage());
+            return null;
+        }
+    }
+
     private static boolean isPolicyDirectory(Path dir) {
         if (!Files.isDirectory(dir)) {
             System.err.println(dir + ": not a directory (give the directory of .rego files and data.json)");
@@ -63,14 +78,8 @@ public final class PolicyCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!isPolicyDirectory(dir)) {
-                return 2;
-            }
-            OpaToolchain opa;
-            try {
-                opa = OpaToolchain.locate(OpaToolchain.defaultToolsDir());
-            } catch (OpaToolchainException e) {
-                System.err.println(e.getMessage());
+            OpaToolchain opa = toolchainFor(dir);
+            if (opa == null) {
                 return 2;
             }
             System.out.println("opa " + opa.version() + " (" + opa.binary() + ")");
@@ -134,14 +143,8 @@ public final class PolicyCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!isPolicyDirectory(dir)) {
-                return 2;
-            }
-            OpaToolchain opa;
-            try {
-                opa = OpaToolchain.locate(OpaToolchain.defaultToolsDir());
-            } catch (OpaToolchainException e) {
-                System.err.println(e.getMessage());
+            OpaToolchain opa = toolchainFor(dir);
+            if (opa == null) {
                 return 2;
             }
             String rev = revision != null ? revision
