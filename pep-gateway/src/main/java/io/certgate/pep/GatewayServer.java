@@ -7,6 +7,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.TlsKeyPair;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.VirtualHostBuilder;
@@ -27,12 +28,13 @@ import io.certgate.pep.pdp.CachingDecisionClient;
 import io.certgate.pep.pdp.DecisionClient;
 import io.certgate.pep.pdp.EmbeddedDecisionClient;
 import io.certgate.pep.pdp.RemoteDecisionClient;
-import io.certgate.pep.proxy.EnforcingService;
+import io.certgate.pep.proxy.EnforcementChain;
 import io.certgate.pep.tls.ClientVerifier;
 import io.certgate.pep.tls.TlsSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.File;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -77,14 +79,17 @@ public final class GatewayServer implements AutoCloseable {
             ClientVerifier verifier = new ClientVerifier(svc.name(), svc.mtls(), clock).bindTo(registry);
             WebClient upstream = upstream(svc);
             watchConfiguredCertificates(expiry, svc);
-            EnforcingService enforcing = new EnforcingService(svc, verifier, pdp, identities, seenClients, upstream,
+            HttpService enforcing = EnforcementChain.of(svc, verifier, pdp, identities, seenClients, upstream,
                     audit, registry);
+            // Armeria's own deadline is a backstop behind the chain's: body, decision and upstream in turn.
+            Duration deadline = svc.request().bodyTimeout().plus(svc.upstream().timeout())
+                    .plus(config.pdp().timeout()).plus(Duration.ofSeconds(5));
             for (String host : svc.sni()) {
                 VirtualHostBuilder vh = sb.virtualHost(host);
                 vh.tls(TlsKeyPair.of(svc.serverKey().toFile(), svc.serverCert().toFile()));
                 vh.tlsCustomizer(b -> TlsSettings.forService(b, svc.mtls().verify(),
                         svc.mtls().advertiseCaNames() ? verifier.trustAnchors() : List.of()));
-                vh.service("prefix:/", enforcing);
+                vh.route().pathPrefix("/").requestTimeout(deadline).build(enforcing);
             }
         }
         this.server = sb.build();

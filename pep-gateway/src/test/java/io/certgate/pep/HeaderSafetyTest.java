@@ -258,7 +258,7 @@ class HeaderSafetyTest {
     }
 
     @Test
-    void forwardingHeadersAreAppendedToNotTrusted() {
+    void forwardingHeadersAreTheGatewaysOwnNeverAppendedToTheClients() {
         RequestHeadersBuilder b = RequestHeaders.builder(HttpMethod.GET, "/xff");
         b.add("x-forwarded-for", "203.0.113.9");
         b.add("x-forwarded-proto", "http");
@@ -266,7 +266,7 @@ class HeaderSafetyTest {
         Resp r = E2e.execute(e.client(port, "required.example.test", e.pki.partnerClient()), b.build());
         assertThat(r.status()).isEqualTo(200);
         RequestHeaders up = e.upstream.last();
-        assertThat(up.getAll("x-forwarded-for")).containsExactly("203.0.113.9, 127.0.0.1");
+        assertThat(up.getAll("x-forwarded-for")).containsExactly("127.0.0.1");
         assertThat(up.getAll("x-forwarded-proto")).containsExactly("https");
         assertThat(up.getAll("x-forwarded-host")).containsExactly("required.example.test:" + port);
         assertNoControlOrNonAscii(up);

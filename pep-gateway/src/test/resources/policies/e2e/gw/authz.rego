@@ -67,6 +67,8 @@ obligation_headers := {
 	"x-pdp-verified": sprintf("%v", [input.certificate.verified]),
 	"x-pdp-mfa": mfa_verified_text,
 	"x-pdp-token-seen": sprintf("%v", [token_seen]),
+	"x-pdp-path": input.request.path,
+	"x-pdp-host": input.request.host,
 } if {
 	input.certificate.cn
 }

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import com.linecorp.armeria.common.annotation.Nullable;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.MessageDigest;
@@ -156,13 +157,22 @@ public final class CertificateIdentities {
                 chainSha256.get(0),
                 cert.getSubjectX500Principal().getName(X500Principal.RFC2253),
                 cert.getIssuerX500Principal().getName(X500Principal.RFC2253),
-                cns.isEmpty() ? null : cns.get(0),
+                mostSpecific(cns),
                 values(subject, BCStyle.OU),
-                os.isEmpty() ? null : os.get(0),
+                mostSpecific(os),
                 serialHex(cert.getSerialNumber()),
                 cert.getNotBefore().toInstant(),
                 cert.getNotAfter().toInstant(),
                 dns, uris, emails, ips, spiffe, chainSha256);
+    }
+
+    /**
+     * Of several values of one attribute, the last in DER order: the one an RFC 4514 DN string shows first
+     * (and Go's crypto/x509 reports), so the CN header and the DN header name the same subject.
+     */
+    @Nullable
+    private static String mostSpecific(List<String> values) {
+        return values.isEmpty() ? null : values.get(values.size() - 1);
     }
 
     /** Lowercase hex with an even number of digits, as {@code openssl x509 -serial} and nginx print it. */

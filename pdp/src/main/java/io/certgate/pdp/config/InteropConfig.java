@@ -2,6 +2,7 @@ package io.certgate.pdp.config;
 
 import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.common.util.InetAddressPredicates;
+import io.certgate.pdp.boundary.HeaderPolicy;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,10 +21,12 @@ import java.util.Map;
  * @param verifyCaFile when set, forwarded chains are verified again against this CA bundle and the
  *                     proxy's own verification verdict is ignored
  * @param authzenEntrypoint the entrypoint AuthZEN requests are evaluated at
+ * @param headers which client headers reach the input and which obligation headers a decision may return
+ *                ({@code obligation_headers})
  */
 public record InteropConfig(List<String> trustedProxies, List<String> requestHeaders,
         @Nullable String defaultService, Map<String, String> hostServices, @Nullable Path verifyCaFile,
-        String authzenEntrypoint) {
+        String authzenEntrypoint, HeaderPolicy headers) {
 
     public static final String DEFAULT_AUTHZEN_ENTRYPOINT = "authzen/decision";
 
@@ -35,7 +38,7 @@ public record InteropConfig(List<String> trustedProxies, List<String> requestHea
 
     public static InteropConfig defaults() {
         return new InteropConfig(List.of(), List.of("accept", "content-type", "user-agent", "x-request-id"), null,
-                Map.of(), null, DEFAULT_AUTHZEN_ENTRYPOINT);
+                Map.of(), null, DEFAULT_AUTHZEN_ENTRYPOINT, HeaderPolicy.defaults());
     }
 
     /** Parses the section at {@code node} (errors go to the node's error list). */
@@ -70,13 +73,23 @@ public record InteropConfig(List<String> trustedProxies, List<String> requestHea
         }
         String ca = node.string("verify_ca_file", null);
         String authzen = node.string("authzen_entrypoint", d.authzenEntrypoint());
+        HeaderPolicy policy = d.headers();
+        boolean obligationsGiven = node.has("obligation_headers");
+        List<String> obligations = node.strings("obligation_headers");
+        if (obligationsGiven) {
+            try {
+                policy = HeaderPolicy.of(false, obligations.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
+            } catch (IllegalArgumentException e) {
+                node.error("obligation_headers", e.getMessage());
+            }
+        }
         node.rejectUnknownKeys();
-        return new InteropConfig(proxies, headers, service, hosts, ca == null ? null : Path.of(ca), authzen);
+        return new InteropConfig(proxies, headers, service, hosts, ca == null ? null : Path.of(ca), authzen, policy);
     }
 
     /** A copy evaluating AuthZEN requests at another entrypoint. */
     public InteropConfig withAuthzenEntrypoint(String entrypoint) {
         return new InteropConfig(trustedProxies, requestHeaders, defaultService, hostServices, verifyCaFile,
-                entrypoint);
+                entrypoint, headers);
     }
 }

@@ -125,7 +125,7 @@ final class DecisionMapper {
             if (!v.isValueNode() || v.isNull()) {
                 throw new MalformedDecisionException("obligation header '" + name + "' must be a string");
             }
-            out.put(name, HeaderValues.sanitize(v.asText()));
+            out.put(name, HeaderValues.encode(v.asText()));
         }
         return out;
     }

@@ -305,6 +305,6 @@ class PdpConfigTest {
                                 + "{host: api.example.com, service: partner-api}",
                         "interop.hosts[2].host: 'B.example' is mapped twice",
                         "interop.trust_all: unknown key (known: authzen_entrypoint, default_service, hosts, "
-                                + "request_headers, trusted_proxies, verify_ca_file)"));
+                                + "obligation_headers, request_headers, trusted_proxies, verify_ca_file)"));
     }
 }

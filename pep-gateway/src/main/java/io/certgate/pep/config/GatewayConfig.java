@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.linecorp.armeria.common.annotation.Nullable;
+import io.certgate.pdp.boundary.HeaderPolicy;
+import io.certgate.pdp.boundary.PathRules;
 import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ConfigNode;
 import io.certgate.pdp.config.PdpConfig;
@@ -264,6 +266,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         String template = p.string("error_template", null);
         List<String> forward = p.strings("forward_headers").stream().map(x -> x.toLowerCase(Locale.ROOT)).toList();
         p.rejectUnknownKeys();
+        ServiceConfig.Request request = request(s.section("request"));
         s.rejectUnknownKeys();
         if (name == null || cert == null || key == null || upstream == null) {
             return null;
@@ -271,7 +274,31 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         return new ServiceConfig(name, sni, cert, key,
                 new ServiceConfig.Mtls(verify, ca, strategy, ignore, crls, ocspEnabled, softFail, advertise),
                 new ServiceConfig.Upstream(upstream, clientCert, clientKey, upstreamCa, Duration.ofMillis(upstreamTimeout)),
-                new ServiceConfig.Policy(enforce, profile == null ? "" : profile, condition, failOpen, template, forward));
+                new ServiceConfig.Policy(enforce, profile == null ? "" : profile, condition, failOpen, template, forward),
+                request);
+    }
+
+    private static ServiceConfig.Request request(ConfigNode r) {
+        ServiceConfig.Request d = ServiceConfig.Request.defaults();
+        ConfigNode path = r.section("path");
+        PathRules rules = new PathRules(path.bool("allow_encoded_slash", false), path.bool("allow_backslash", false),
+                path.bool("allow_semicolon", false), path.bool("lowercase", false));
+        path.rejectUnknownKeys();
+        ConfigNode h = r.section("headers");
+        boolean underscores = h.bool("allow_underscores", false);
+        boolean obligationsGiven = h.has("obligations");
+        List<String> given = h.strings("obligations").stream().map(x -> x.toLowerCase(Locale.ROOT)).toList();
+        List<String> obligations = obligationsGiven ? given : HeaderPolicy.DEFAULT_OBLIGATIONS;
+        HeaderPolicy headers = d.headers();
+        try {
+            headers = HeaderPolicy.of(underscores, obligations);
+        } catch (IllegalArgumentException e) {
+            h.error("obligations", e.getMessage());
+        }
+        h.rejectUnknownKeys();
+        int bodyTimeoutMs = r.integer("body_timeout_ms", (int) d.bodyTimeout().toMillis(), 1, 600_000);
+        r.rejectUnknownKeys();
+        return new ServiceConfig.Request(rules, headers, Duration.ofMillis(bodyTimeoutMs));
     }
 
     @Nullable

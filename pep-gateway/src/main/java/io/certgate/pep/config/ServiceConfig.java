@@ -1,6 +1,8 @@
 package io.certgate.pep.config;
 
 import com.linecorp.armeria.common.annotation.Nullable;
+import io.certgate.pdp.boundary.HeaderPolicy;
+import io.certgate.pdp.boundary.PathRules;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,7 +11,7 @@ import java.util.Set;
 
 /** One protected service of {@code gateway.yaml}: its TLS identity, client verification, upstream and policy. */
 public record ServiceConfig(String name, List<String> sni, Path serverCert, Path serverKey, Mtls mtls,
-        Upstream upstream, Policy policy) {
+        Upstream upstream, Policy policy, Request request) {
 
     public ServiceConfig {
         sni = List.copyOf(sni);
@@ -34,6 +36,20 @@ public record ServiceConfig(String name, List<String> sni, Path serverCert, Path
     /** Where allowed requests go; https with a client certificate makes the hop mTLS too. */
     public record Upstream(URI url, @Nullable Path clientCert, @Nullable Path clientKey, @Nullable Path caFile,
             Duration timeout) {}
+
+    /**
+     * How the trust boundary treats this service's requests ({@code request:}).
+     *
+     * @param path what the canonicalizer tolerates beyond the strict default ({@code request.path})
+     * @param headers which client headers pass and which obligation headers a decision may set
+     *     ({@code request.headers})
+     * @param bodyTimeout the whole request body must arrive within this, else 408 ({@code request.body_timeout_ms})
+     */
+    public record Request(PathRules path, HeaderPolicy headers, Duration bodyTimeout) {
+        public static Request defaults() {
+            return new Request(PathRules.strict(), HeaderPolicy.defaults(), Duration.ofSeconds(10));
+        }
+    }
 
     /**
      * @param enforce active (true) or passive/report-only (false: decide and log, always forward)

@@ -134,7 +134,10 @@ public final class E2e implements AutoCloseable {
         return y.toString();
     }
 
-    /** One service on host {@code sni} (a {@code *.example.test} name) proxying to the recording upstream. */
+    /**
+     * One service on host {@code sni} (a {@code *.example.test} name) proxying to the recording upstream. The
+     * e2e test policy reports what it saw in {@code x-pdp-*} obligation headers, which the services allow.
+     */
     public String service(String name, String sni, String mtls, String policy) {
         return service(name, sni, mtls, "{url: \"" + upstream.url() + "\"}", policy);
     }
@@ -148,6 +151,7 @@ public final class E2e implements AutoCloseable {
                     mtls: %s
                     upstream: %s
                     policy: %s
+                    request: {headers: {obligations: [x-authenticated-*, x-client-id, x-profile-id, x-roles, x-pdp-*]}}
                 """.formatted(name, sni, mtls, upstreamYaml, policy);
     }
 

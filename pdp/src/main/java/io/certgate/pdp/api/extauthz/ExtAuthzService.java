@@ -7,9 +7,13 @@ import com.google.rpc.Status;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.certgate.pdp.api.proxy.CertificateHeaderException;
 import io.certgate.pdp.api.proxy.CertificateHeaders;
-import io.certgate.pdp.api.proxy.DenyReply;
 import io.certgate.pdp.api.proxy.ForwardedCertificate;
 import io.certgate.pdp.api.proxy.ProxyTrust;
+import io.certgate.pdp.boundary.CanonicalRequest;
+import io.certgate.pdp.boundary.DenyReply;
+import io.certgate.pdp.boundary.PathRules;
+import io.certgate.pdp.boundary.RejectedRequestException;
+import io.certgate.pdp.boundary.RequestCanonicalizer;
 import io.certgate.pdp.cert.CertificateParseException;
 import io.certgate.pdp.decision.Decision;
 import io.certgate.pdp.decision.DecisionService;
@@ -29,7 +33,11 @@ import io.envoyproxy.envoy.type.v3.HttpStatus;
 import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.grpc.stub.StreamObserver;
 import java.net.InetAddress;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,12 +52,16 @@ import org.slf4j.LoggerFactory;
 public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBase {
     /** The {@code context_extensions} key naming the service of a route. */
     public static final String SERVICE_EXTENSION = "service";
+    /** Headers Envoy itself sets and sanitizes for the upstream (XFF, XFCC, x-forwarded-proto). */
+    private static final Set<String> ENVOY_OWNED = Set.of("x-forwarded-for", "x-forwarded-proto",
+            CertificateHeaders.XFCC);
 
     private static final Logger log = LoggerFactory.getLogger(ExtAuthzService.class);
 
     private final DecisionService decisions;
     private final ProxyTrust trust;
     private final ObjectMapper json;
+    private final RequestCanonicalizer canonicalizer = new RequestCanonicalizer(PathRules.strict());
 
     public ExtAuthzService(DecisionService decisions, ProxyTrust trust, ObjectMapper json) {
         this.decisions = decisions;
@@ -93,22 +105,25 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
                     + "interop.trusted_proxies", clientIp);
         }
 
+        CanonicalRequest target;
+        try {
+            target = canonicalizer.canonicalize(http.getMethod(), http.getPath().isEmpty() ? "/" : http.getPath(),
+                    http.getHost().isEmpty() ? null : http.getHost(), List.of());
+        } catch (RejectedRequestException e) {
+            return invalid(e.code(), e.getMessage());
+        }
         ObjectNode input = json.createObjectNode();
         ObjectNode conn = input.putObject("connection").put("client_ip", clientIp);
         if (!a.getTlsSession().getSni().isEmpty()) {
             conn.put("sni", a.getTlsSession().getSni());
         }
-        String path = http.getPath();
-        int q = path.indexOf('?');
-        ObjectNode r = input.putObject("request").put("method", http.getMethod())
-                .put("path", q < 0 ? path : path.substring(0, q));
-        String host = http.getHost().isEmpty() ? null : http.getHost();
-        if (host != null) {
-            r.put("host", host);
+        ObjectNode r = input.putObject("request").put("method", target.method()).put("path", target.path());
+        if (target.host() != null) {
+            r.put("host", target.host());
         }
         Map<String, String> headers = http.getHeadersMap();
         trust.copyHeaders(r.putObject("headers"), headers::get);
-        String service = trust.serviceFor(a.getContextExtensionsMap().get(SERVICE_EXTENSION), host);
+        String service = trust.serviceFor(a.getContextExtensionsMap().get(SERVICE_EXTENSION), target.host());
         if (service != null) {
             input.putObject("service").put("id", service);
         }
@@ -120,23 +135,31 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
                 input.putObject("certificate").put("present", false);
             }
             Decision d = decisions.decide(null, input, cert, false);
-            return d.allowed() ? allow(d) : deny(DenyReply.of(d, json), d.status() == 401 ? Code.UNAUTHENTICATED
-                    : Code.PERMISSION_DENIED);
+            return d.allowed() ? allow(d, headers.keySet()) : deny(DenyReply.of(d), d.status() == 401
+                    ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED);
         } catch (CertificateParseException e) {
-            return invalid("source.certificate does not parse: " + e.getMessage());
+            return invalid("BAD_REQUEST", "source.certificate does not parse: " + e.getMessage());
         } catch (PolicyException e) {
-            return deny(new DenyReply(500, Map.of("content-type", "application/json"),
-                    DenyReply.error(json, 500, "POLICY_ERROR", e.getMessage(), "")), Code.INTERNAL);
+            return deny(DenyReply.error(null, 500, "POLICY_ERROR", e.getMessage(), ""), Code.INTERNAL);
         }
     }
 
-    private static CheckResponse allow(Decision d) {
+    private CheckResponse allow(Decision d, Set<String> clientHeaders) {
         OkHttpResponse.Builder ok = OkHttpResponse.newBuilder()
                 .addHeaders(header("x-decision-id", d.decisionId()));
-        d.obligationHeaders().forEach((name, value) -> ok.addHeaders(header(name, HeaderValues.sanitize(value))));
-        // Identity headers a client sent itself must not reach the upstream as if the proxy had set them.
-        for (String name : CertificateHeaders.ALL) {
-            if (!name.equals(CertificateHeaders.XFCC) && !d.obligationHeaders().containsKey(name)) {
+        Map<String, String> obligations = trust.headers().obligations(d.obligationHeaders(), name -> log.warn(
+                "ext_authz: dropped obligation header '{}' of decision {}: not in interop.obligation_headers",
+                HeaderValues.sanitize(name), d.decisionId()));
+        obligations.forEach((name, value) -> ok.addHeaders(header(name, HeaderValues.sanitize(value))));
+        // Trust and obligation headers a client sent itself (any spelling) must not reach the upstream as if a
+        // proxy or the policy had set them; the ones Envoy sets itself are Envoy's to manage.
+        Set<String> doomed = new TreeSet<>(trust.headers().toRemove(clientHeaders));
+        doomed.addAll(CertificateHeaders.ALL);
+        doomed.addAll(trust.headers().exactReservedNames());
+        for (String name : doomed) {
+            String n = name.toLowerCase(Locale.ROOT);
+            if (!obligations.containsKey(n) && !n.equals("x-decision-id") && !ENVOY_OWNED.contains(n)
+                    && !n.startsWith("x-envoy-")) {
                 ok.addHeadersToRemove(name);
             }
         }
@@ -159,8 +182,11 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
     }
 
     private CheckResponse invalid(String message) {
-        return deny(new DenyReply(400, Map.of("content-type", "application/json", "cache-control", "no-store"),
-                DenyReply.error(json, 400, "BAD_REQUEST", message, "")), Code.INVALID_ARGUMENT);
+        return invalid("BAD_REQUEST", message);
+    }
+
+    private static CheckResponse invalid(String code, String message) {
+        return deny(DenyReply.error(null, 400, code, message, ""), Code.INVALID_ARGUMENT);
     }
 
     private static HeaderValueOption header(String name, String value) {

@@ -18,9 +18,13 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.certgate.pdp.api.TooLargeBodies;
 import io.certgate.pdp.api.proxy.CertificateHeaderException;
 import io.certgate.pdp.api.proxy.CertificateHeaders;
-import io.certgate.pdp.api.proxy.DenyReply;
 import io.certgate.pdp.api.proxy.ForwardedCertificate;
 import io.certgate.pdp.api.proxy.ProxyTrust;
+import io.certgate.pdp.boundary.CanonicalRequest;
+import io.certgate.pdp.boundary.DenyReply;
+import io.certgate.pdp.boundary.PathRules;
+import io.certgate.pdp.boundary.RejectedRequestException;
+import io.certgate.pdp.boundary.RequestCanonicalizer;
 import io.certgate.pdp.cert.CertificateParseException;
 import io.certgate.pdp.decision.Decision;
 import io.certgate.pdp.decision.DecisionService;
@@ -28,6 +32,7 @@ import io.certgate.pdp.decision.HeaderValues;
 import io.certgate.pdp.engine.PolicyException;
 import io.certgate.pdp.input.PresentedCertificate;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +54,7 @@ public final class ForwardAuthService implements HttpService {
     private final DecisionService decisions;
     private final ProxyTrust trust;
     private final ObjectMapper json;
+    private final RequestCanonicalizer canonicalizer = new RequestCanonicalizer(PathRules.strict());
 
     public ForwardAuthService(DecisionService decisions, ProxyTrust trust, ObjectMapper json) {
         this.decisions = decisions;
@@ -59,7 +65,7 @@ public final class ForwardAuthService implements HttpService {
     /** Answers the server's own 413 in the gateway's JSON error shape. */
     public static ServiceErrorHandler errorHandler(ObjectMapper json) {
         return TooLargeBodies.handler(headers -> AggregatedHttpResponse.of(HttpStatus.REQUEST_ENTITY_TOO_LARGE,
-                MediaType.JSON_UTF_8, DenyReply.error(json, 413, "BAD_REQUEST", TooLargeBodies.MESSAGE, "")));
+                MediaType.JSON_UTF_8, DenyReply.error(413, "BAD_REQUEST", TooLargeBodies.MESSAGE, "")));
     }
 
     @Override
@@ -72,24 +78,11 @@ public final class ForwardAuthService implements HttpService {
     private HttpResponse decide(ServiceRequestContext ctx, RequestHeaders h) {
         InetAddress caller = ctx.remoteAddress().getAddress();
         boolean trusted = trust.trusts(caller);
-        String method = first(h, "x-forwarded-method", "x-original-method");
-        if (method == null) {
-            method = h.method().name();
-        } else if (!HeaderValues.isToken(method)) {
-            return badRequest("x-forwarded-method is not an HTTP method: '" + HeaderValues.sanitize(method) + "'");
-        }
-        String uri = first(h, "x-forwarded-uri", "x-original-uri");
-        if (uri == null) {
-            uri = ctx.path();
-        } else if (!uri.startsWith("/")) {
-            return badRequest("x-forwarded-uri must be an origin-form request target starting with '/', got '"
-                    + HeaderValues.sanitize(uri) + "'");
-        }
-        int q = uri.indexOf('?');
-        String path = q < 0 ? uri : uri.substring(0, q);
-        String host = first(h, "x-forwarded-host");
-        if (host == null) {
-            host = h.authority();
+        CanonicalRequest request;
+        try {
+            request = canonical(ctx, h);
+        } catch (RejectedRequestException e) {
+            return reply(DenyReply.error(null, 400, e.code(), e.getMessage(), ""));
         }
 
         ObjectNode input = json.createObjectNode();
@@ -110,12 +103,12 @@ public final class ForwardAuthService implements HttpService {
                     + "interop.trusted_proxies", clientIp);
         }
         input.putObject("connection").put("client_ip", clientIp);
-        ObjectNode r = input.putObject("request").put("method", method).put("path", path);
-        if (host != null) {
-            r.put("host", host);
+        ObjectNode r = input.putObject("request").put("method", request.method()).put("path", request.path());
+        if (request.host() != null) {
+            r.put("host", request.host());
         }
         trust.copyHeaders(r.putObject("headers"), h::get);
-        String service = trust.serviceFor(trusted ? h.get(SERVICE_HEADER) : null, host);
+        String service = trust.serviceFor(trusted ? h.get(SERVICE_HEADER) : null, request.host());
         if (service != null) {
             input.putObject("service").put("id", service);
         }
@@ -128,19 +121,33 @@ public final class ForwardAuthService implements HttpService {
             }
             Decision d = decisions.decide(null, input, cert, false);
             if (!d.allowed()) {
-                return DenyReply.of(d, json).toHttpResponse();
+                return DenyReply.of(d).toHttpResponse();
             }
             ResponseHeadersBuilder ok = ResponseHeaders.builder(HttpStatus.OK)
                     .set("x-decision-id", d.decisionId())
                     .set("cache-control", "no-store");
-            d.obligationHeaders().forEach((name, value) -> ok.set(name, HeaderValues.sanitize(value)));
+            trust.headers().obligations(d.obligationHeaders(), name -> log.warn("forward-auth: dropped obligation "
+                    + "header '{}' of decision {}: not in interop.obligation_headers", HeaderValues.sanitize(name),
+                    d.decisionId())).forEach((name, value) -> ok.set(name, HeaderValues.sanitize(value)));
             return HttpResponse.of(ok.build());
         } catch (CertificateParseException e) {
             return badRequest("the forwarded client certificate does not parse: " + e.getMessage());
         } catch (PolicyException e) {
-            return HttpResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, MediaType.JSON_UTF_8,
-                    DenyReply.error(json, 500, "POLICY_ERROR", e.getMessage(), ""));
+            return reply(DenyReply.error(null, 500, "POLICY_ERROR", e.getMessage(), ""));
         }
+    }
+
+    /**
+     * The original request as the proxy describes it ({@code x-forwarded-method|uri|host}, or nginx-style
+     * {@code x-original-method|uri}), canonicalized like the gateway's own requests. Each of these headers
+     * must appear at most once.
+     */
+    private CanonicalRequest canonical(ServiceRequestContext ctx, RequestHeaders h) throws RejectedRequestException {
+        String method = single(h, "x-forwarded-method", "x-original-method");
+        String uri = single(h, "x-forwarded-uri", "x-original-uri");
+        String host = single(h, "x-forwarded-host");
+        return canonicalizer.canonicalize(method == null ? h.method().name() : method,
+                uri == null ? ctx.path() : uri, host == null ? h.authority() : host, List.of());
     }
 
     /** {@code x-real-ip}, else the last {@code x-forwarded-for} hop (the one the trusted proxy added). */
@@ -159,19 +166,26 @@ public final class ForwardAuthService implements HttpService {
     }
 
     @Nullable
-    private static String first(RequestHeaders h, String... names) {
+    private static String single(RequestHeaders h, String... names) throws RejectedRequestException {
+        String found = null;
         for (String n : names) {
-            String v = h.get(n);
-            if (v != null && !v.isEmpty()) {
-                return v;
+            List<String> values = h.getAll(n);
+            if (values.size() > 1 || found != null && !values.isEmpty()) {
+                throw new RejectedRequestException("BAD_REQUEST", "the request has more than one "
+                        + String.join(" / ", names) + " header; the proxy must send exactly one");
+            }
+            if (!values.isEmpty() && !values.get(0).isEmpty()) {
+                found = values.get(0);
             }
         }
-        return null;
+        return found;
     }
 
-    private HttpResponse badRequest(String message) {
-        return HttpResponse.of(ResponseHeaders.builder(HttpStatus.BAD_REQUEST).contentType(MediaType.JSON_UTF_8)
-                .set("cache-control", "no-store").build(),
-                HttpData.ofUtf8(DenyReply.error(json, 400, "BAD_REQUEST", message, "")));
+    private static HttpResponse reply(DenyReply reply) {
+        return reply.toHttpResponse();
+    }
+
+    private static HttpResponse badRequest(String message) {
+        return reply(DenyReply.error(null, 400, "BAD_REQUEST", message, ""));
     }
 }

@@ -3,6 +3,7 @@ package io.certgate.pdp.api.proxy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.common.util.InetAddressPredicates;
+import io.certgate.pdp.boundary.HeaderPolicy;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.CertificateParseException;
 import io.certgate.pdp.cert.ChainVerifier;
@@ -94,13 +95,18 @@ public final class ProxyTrust {
         return config.defaultService();
     }
 
-    /** Copies the allow-listed headers (certificate headers never) into {@code out}. */
+    /** Copies the allow-listed headers (trust and obligation headers never, in any spelling) into {@code out}. */
     public void copyHeaders(ObjectNode out, Function<String, String> lookup) {
         for (String name : config.requestHeaders()) {
             String value = lookup.apply(name);
-            if (value != null && !CertificateHeaders.ALL.contains(name)) {
+            if (value != null && config.headers().fromClient(name)) {
                 out.put(name, value);
             }
         }
+    }
+
+    /** Which headers cross the boundary ({@code interop.obligation_headers}). */
+    public HeaderPolicy headers() {
+        return config.headers();
     }
 }

@@ -17,6 +17,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -37,11 +38,11 @@ class ExtAuthzServiceTest {
         pki = TestPki.create(Instant.now());
         trusted = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}
-                interop: {trusted_proxies: [127.0.0.1/32], request_headers: [user-agent]}
+                interop: {trusted_proxies: [127.0.0.1/32], request_headers: [user-agent], obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]}
                 """, "interop");
         untrusted = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}
-                interop: {trusted_proxies: [192.0.2.0/24]}
+                interop: {trusted_proxies: [192.0.2.0/24], obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]}
                 """, "interop");
     }
 
@@ -51,10 +52,13 @@ class ExtAuthzServiceTest {
         untrusted.close();
     }
 
-    static CheckResponse check(RunningPdp pdp, String path, String certPem) {
-        AttributeContext.HttpRequest http = AttributeContext.HttpRequest.newBuilder().setMethod("GET")
+    static CheckResponse check(RunningPdp pdp, String path, String certPem, String... clientHeaders) {
+        AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder().setMethod("GET")
                 .setPath(path).setHost("api.example.com")
-                .putHeaders("user-agent", "envoy-test").putHeaders("cookie", "secret").build();
+                .putHeaders("user-agent", "envoy-test").putHeaders("cookie", "secret");
+        for (int i = 0; i < clientHeaders.length; i += 2) {
+            http.putHeaders(clientHeaders[i], clientHeaders[i + 1]);
+        }
         AttributeContext.Peer.Builder source = AttributeContext.Peer.newBuilder()
                 .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
                         .setAddress("198.51.100.7").setPortValue(40000)));
@@ -63,7 +67,7 @@ class ExtAuthzServiceTest {
         }
         CheckRequest req = CheckRequest.newBuilder().setAttributes(AttributeContext.newBuilder()
                 .setSource(source)
-                .setRequest(AttributeContext.Request.newBuilder().setHttp(http))
+                .setRequest(AttributeContext.Request.newBuilder().setHttp(http.build()))
                 .putContextExtensions("service", "partner-api")).build();
         return GrpcClients.newClient(pdp.base(), AuthorizationBlockingStub.class).check(req);
     }
@@ -84,7 +88,30 @@ class ExtAuthzServiceTest {
                 .containsEntry("x-seen-user-agent", "envoy-test")
                 .containsEntry("x-seen-cookie", "not forwarded")
                 .containsKey("x-decision-id");
-        assertThat(r.getOkResponse().getHeadersToRemoveList()).contains("x-ssl-client-cert");
+        assertThat(r.getOkResponse().getHeadersToRemoveList()).contains("x-ssl-client-cert", "x-real-ip",
+                "forwarded", "x-authz-fallback").doesNotContain("x-authenticated-userid", "x-service",
+                "x-forwarded-client-cert", "x-forwarded-for");
+    }
+
+    /** A client's own obligation or trust header, in any spelling, never survives an allow. */
+    @Test
+    void clientSentIdentityHeadersAreRemovedOnAllow() {
+        CheckResponse r = check(trusted, "/orders", pki.partnerClient().pem(), "x-client-id", "root",
+                "x_ssl_client_cn", "root", "x_authenticated_userid", "root", "x-seen-anything", "root",
+                "x-request-id", "kept");
+        assertThat(r.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        assertThat(r.getOkResponse().getHeadersToRemoveList()).contains("x-client-id", "x_ssl_client_cn",
+                "x_authenticated_userid", "x-seen-anything").doesNotContain("x-request-id");
+    }
+
+    @Test
+    void ambiguousPathsAreInvalidArgumentAndNeverDecided() {
+        for (String path : List.of("/public/../admin", "/public/%2e%2e/admin", "/public/..%2fadmin",
+                "/public/..;/admin", "/admin%00")) {
+            CheckResponse r = check(trusted, path, pki.partnerClient().pem());
+            assertThat(r.getStatus().getCode()).as(path).isEqualTo(Code.INVALID_ARGUMENT_VALUE);
+            assertThat(r.getDeniedResponse().getBody()).as(path).contains("BAD_PATH");
+        }
     }
 
     @Test

@@ -49,6 +49,7 @@ class ForwardAuthNginxTest {
                 interop:
                   trusted_proxies: [127.0.0.1/32]
                   request_headers: [user-agent]
+                  obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]
                 """, "interop");
         upstream = Server.builder().http(0)
                 .serviceUnder("/", (ctx, req) -> {

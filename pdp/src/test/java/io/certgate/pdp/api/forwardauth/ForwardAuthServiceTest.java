@@ -18,6 +18,8 @@ import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code /forward-auth} called directly: every certificate header format, trust, bad input. */
@@ -37,13 +39,14 @@ class ForwardAuthServiceTest {
                 policy: {entrypoint: test/gate/decision}
                 interop:
                   trusted_proxies: [127.0.0.1/32, "::1/128"]
+                  obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]
                   request_headers: [user-agent]
                   hosts: [{host: api.example.com, service: partner-api}]
                   default_service: fallback
                 """, "interop");
         untrusted = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}
-                interop: {trusted_proxies: [10.0.0.0/8]}
+                interop: {trusted_proxies: [10.0.0.0/8], obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]}
                 """, "interop");
     }
 
@@ -149,7 +152,31 @@ class ForwardAuthServiceTest {
     @Test
     void badOriginalRequestHeadersAre400() {
         assertThat(call(trusted, "x-forwarded-uri", "orders").status().code()).isEqualTo(400);
-        assertThat(call(trusted, "x-forwarded-method", "GE T").contentUtf8()).contains("x-forwarded-method");
+        assertThat(call(trusted, "x-forwarded-method", "GE T").contentUtf8()).contains("BAD_METHOD");
+        assertThat(call(trusted, "x-forwarded-uri", "/a", "x-original-uri", "/b").contentUtf8())
+                .contains("more than one x-forwarded-uri / x-original-uri");
+    }
+
+    /** Each spelling reaches /admin at an upstream that resolves it; the policy must never see /public. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/public/../admin", "/public/%2e%2e/admin", "/public/..%2fadmin", "/public/..;/admin",
+            "/public/%00", "/public%2F..%2Fadmin", "/public/.%2e/admin", "/public\\..\\admin"})
+    void ambiguousOriginalPathsAre400AndNeverDecided(String uri) {
+        AggregatedHttpResponse r = call(trusted, "x-ssl-client-cert", escaped(pki.partnerClient().pem()),
+                "x-ssl-client-verify", "SUCCESS", "x-forwarded-uri", uri);
+        assertThat(r.status().code()).as(uri).isEqualTo(400);
+        assertThat(r.contentUtf8()).contains("BAD_PATH");
+        assertThat(r.headers().get("x-seen-path")).isNull();
+    }
+
+    @Test
+    void thePolicySeesTheCanonicalPathAndHost() {
+        AggregatedHttpResponse r = call(trusted, "x-ssl-client-cert", escaped(pki.partnerClient().pem()),
+                "x-ssl-client-verify", "SUCCESS", "x-forwarded-uri", "/orders//%37?x=%2e",
+                "x-forwarded-host", "API.Example.COM.:443");
+        assertThat(r.status().code()).as(r.contentUtf8()).isEqualTo(200);
+        assertThat(r.headers().get("x-seen-path")).isEqualTo("/orders/7");
+        assertThat(r.headers().get("x-service")).as("host mapping after canonicalization").isEqualTo("partner-api");
     }
 
     @Test

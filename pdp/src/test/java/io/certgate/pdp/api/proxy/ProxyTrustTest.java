@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class ProxyTrustTest {
     static InteropConfig config(List<String> proxies, Path ca) {
         return new InteropConfig(proxies, List.of("user-agent"), "fallback",
-                Map.of("api.example.com", "partner-api", "[::1]", "v6"), ca, "authzen/decision");
+                Map.of("api.example.com", "partner-api", "[::1]", "v6"), ca, "authzen/decision",
+                io.certgate.pdp.boundary.HeaderPolicy.defaults());
     }
 
     @Test

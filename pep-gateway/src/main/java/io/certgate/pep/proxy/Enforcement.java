@@ -1,0 +1,167 @@
+package io.certgate.pep.proxy;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
+import com.linecorp.armeria.server.HttpService;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.certgate.pdp.boundary.CanonicalRequest;
+import io.certgate.pdp.boundary.DenyReply;
+import io.certgate.pdp.boundary.HeaderPolicy;
+import io.certgate.pdp.decision.Decision;
+import io.certgate.pdp.decision.HeaderValues;
+import io.certgate.pdp.input.PresentedCertificate;
+import io.certgate.pep.config.ServiceConfig;
+import io.certgate.pep.pdp.DecisionClient;
+import io.certgate.pep.tls.ClientVerification;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fourth stage: asks the PDP about the canonical request and enforces the answer. Allow (and passive
+ * mode, a documented fallback, or a request outside {@code policy.when}) goes on to the upstream with the
+ * decision's obligation headers, filtered by the service's header policy; deny and challenge end here.
+ */
+final class Enforcement implements DecoratingHttpServiceFunction {
+    private static final Logger log = LoggerFactory.getLogger(Enforcement.class);
+
+    private final ServiceConfig service;
+    private final HeaderPolicy headers;
+    private final DecisionClient pdp;
+    private final Outcomes outcomes;
+    private final Timer decisionLatency;
+
+    Enforcement(ServiceConfig service, DecisionClient pdp, Outcomes outcomes, MeterRegistry registry) {
+        this.service = service;
+        this.headers = service.request().headers();
+        this.pdp = pdp;
+        this.outcomes = outcomes;
+        this.decisionLatency = Timer.builder("pep_decision_duration").tag("service", service.name())
+                .description("Time to obtain a decision from the PDP").publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
+    @Override
+    public HttpResponse serve(HttpService delegate, ServiceRequestContext ctx, HttpRequest req) {
+        Exchange e = Exchange.of(ctx);
+        CanonicalRequest request = e.request();
+        ClientVerification v = e.verification;
+        if (!service.policy().when().matches(request, req.headers(), headers)) {
+            e.line.put("policy", "not applicable");
+            return forward(delegate, ctx, req, e, "forward");
+        }
+        ObjectNode input = input(ctx, req.headers(), e);
+        PresentedCertificate cert = null;
+        if (v != null && v.present()) {
+            cert = new PresentedCertificate(ClientCertificateCheck.der(v.chain()), v.verified(), v.code(),
+                    v.verified() ? null : v.message());
+        } else {
+            input.putObject("certificate").put("present", false);
+        }
+        long askedAt = System.nanoTime();
+        return HttpResponse.of(pdp.decide(input, cert).handleAsync((decision, failure) -> {
+            decisionLatency.record(System.nanoTime() - askedAt, TimeUnit.NANOSECONDS);
+            if (failure != null) {
+                return unavailable(delegate, ctx, req, e, failure);
+            }
+            return enforce(delegate, ctx, req, e, decision);
+        }, ctx.eventLoop()));
+    }
+
+    private HttpResponse enforce(HttpService delegate, ServiceRequestContext ctx, HttpRequest req, Exchange e,
+            Decision d) {
+        e.line.put("decision_id", d.decisionId());
+        e.line.put("revision", d.revision());
+        var reasons = e.line.putArray("reasons");
+        d.reasons().forEach(r -> reasons.add(r.code()));
+        if (!service.policy().enforce()) {
+            // Passive (report-only): record what would have happened, enforce nothing.
+            e.line.put("would_be", d.effect().wireName());
+            addObligations(e, d);
+            return forward(delegate, ctx, req, e, "passive");
+        }
+        return switch (d.effect()) {
+            case ALLOW -> {
+                addObligations(e, d);
+                e.decided.put("x-decision-id", d.decisionId());
+                yield forward(delegate, ctx, req, e, "allow");
+            }
+            case CHALLENGE, DENY -> {
+                DenyReply reply = DenyReply.of(d, outcomes.template());
+                String code = d.reasons().isEmpty() ? "DENIED" : d.reasons().get(0).code();
+                yield outcomes.finish(e, d.effect().wireName(), reply.status(), code, reply.toHttpResponse());
+            }
+        };
+    }
+
+    private HttpResponse unavailable(HttpService delegate, ServiceRequestContext ctx, HttpRequest req, Exchange e,
+            Throwable failure) {
+        log.warn("service {}: the PDP ({}) did not answer: {}", service.name(), pdp.describe(), failure.toString());
+        e.line.put("pdp_error", failure.toString());
+        outcomes.count("pep_pdp_unavailable_total", "outcome", service.policy().failOpen() ? "fallback" : "deny");
+        if (service.policy().failOpen()) {
+            e.decided.put("x-authz-fallback", "pdp-unavailable");
+            return forward(delegate, ctx, req, e, "fallback");
+        }
+        return outcomes.refuse(e, 503, "PDP_UNAVAILABLE",
+                "the policy decision point is unavailable; access is denied until it answers");
+    }
+
+    private void addObligations(Exchange e, Decision d) {
+        headers.obligations(d.obligationHeaders(), name -> {
+            log.warn("service {}: dropped obligation header '{}' of decision {}: not in the service's "
+                    + "request.headers.obligations", service.name(), HeaderValues.sanitize(name), d.decisionId());
+            outcomes.count("pep_obligations_refused_total", "header", "refused");
+        }).forEach((name, value) -> e.decided.put(name, HeaderValues.sanitize(value)));
+    }
+
+    private HttpResponse forward(HttpService delegate, ServiceRequestContext ctx, HttpRequest req, Exchange e,
+            String effect) {
+        try {
+            return outcomes.finish(e, effect, 0, null, delegate.serve(ctx, req));
+        } catch (Exception ex) {
+            return HttpResponse.ofFailure(ex);
+        }
+    }
+
+    private ObjectNode input(ServiceRequestContext ctx, RequestHeaders h, Exchange e) {
+        CanonicalRequest request = e.request();
+        ObjectNode in = JsonNodeFactory.instance.objectNode();
+        ObjectNode conn = in.putObject("connection");
+        conn.put("client_ip", ctx.remoteAddress().getAddress().getHostAddress());
+        conn.put("sni", e.sni);
+        SSLSession s = ctx.sslSession();
+        if (s != null) {
+            conn.put("tls_version", s.getProtocol());
+            conn.put("cipher", s.getCipherSuite());
+        }
+        ObjectNode r = in.putObject("request");
+        r.put("method", request.method());
+        r.put("path", request.path());
+        r.put("host", request.host());
+        ObjectNode copied = r.putObject("headers");
+        for (String name : service.policy().forwardHeaders()) {
+            String value = h.get(name);
+            if (value != null && headers.fromClient(name)) {
+                copied.put(name, value);
+            }
+        }
+        // The PDP's MFA provider verifies the bearer token and removes it from the input before the policy
+        // and the decision log see it (the decision log masks it otherwise).
+        String authorization = h.get(HttpHeaderNames.AUTHORIZATION);
+        if (authorization != null) {
+            copied.put("authorization", authorization);
+        }
+        in.putObject("service").put("id", service.name()).put("profile", service.policy().profile());
+        return in;
+    }
+}
