@@ -44,7 +44,7 @@ import java.util.concurrent.ExecutorService;
 /**
  * The gateway: one TLS port, one virtual host per service name (selected by SNI, each with its own
  * server certificate and client-certificate policy), each proxying to its upstream through an
- * {@link EnforcingService}.
+ * {@link EnforcementChain}.
  */
 public final class GatewayServer implements AutoCloseable {
     private final Server server;

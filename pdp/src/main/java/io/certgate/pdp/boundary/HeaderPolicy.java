@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -160,6 +161,17 @@ public final class HeaderPolicy {
     private static boolean trustPrefixOverlap(String prefix) {
         // Individual trust headers under a prefix (x-client-ip under x-client-*) stay refused one by one.
         return TRUST_PREFIXES.stream().anyMatch(t -> t.startsWith(prefix));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof HeaderPolicy p && p.allowUnderscores == allowUnderscores
+                && p.obligationPatterns.equals(obligationPatterns);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(allowUnderscores, obligationPatterns);
     }
 
     @Override

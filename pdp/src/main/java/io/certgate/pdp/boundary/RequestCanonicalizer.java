@@ -159,8 +159,8 @@ public final class RequestCanonicalizer {
             if (name.equals(".") || name.equals("..")) {
                 throw reject("a '" + name + "' segment (send the path normalized)");
             }
-            if (name.endsWith(".")) {
-                throw reject("a segment ending in '.' ('" + name + "'; some servers drop the dot)");
+            if (name.endsWith(".") || name.endsWith("%20")) {
+                throw reject("a segment ending in '.' or a space ('" + name + "'; Windows servers drop them)");
             }
             start = end + 1;
         }

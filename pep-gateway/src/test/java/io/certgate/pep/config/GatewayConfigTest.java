@@ -3,6 +3,7 @@ package io.certgate.pep.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.certgate.pdp.boundary.PathRules;
 import io.certgate.pdp.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,5 +129,28 @@ class GatewayConfigTest {
                 """)).hasMessageContaining("services[1].name: duplicate service name 'a'")
                 .hasMessageContaining("services[1].sni: 'x.test' is already used by another service");
         assertThatThrownBy(() -> parse("services: [\n")).hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void theRequestSectionSetsTheTrustBoundaryOfAService() throws Exception {
+        GatewayConfig cfg = parse(SERVICE.replace("upstream: {url: \"http://127.0.0.1:1\"}}",
+                "upstream: {url: \"http://127.0.0.1:1\"}, request: {path: {allow_encoded_slash: true, lowercase: true},"
+                        + " headers: {allow_underscores: true, obligations: [X-Tenant-Id, x-user-*]}, body_timeout_ms: 2500}}"));
+        ServiceConfig.Request r = cfg.services().get(0).request();
+        assertThat(r.path()).isEqualTo(new PathRules(true, false, false, true));
+        assertThat(r.headers().obligationAllowed("x-tenant-id")).isTrue();
+        assertThat(r.headers().obligationAllowed("x-client-id")).isFalse();
+        assertThat(r.headers().fromClient("x_other")).isTrue();
+        assertThat(r.bodyTimeout()).isEqualTo(Duration.ofMillis(2500));
+        assertThat(parse(SERVICE).services().get(0).request()).isEqualTo(ServiceConfig.Request.defaults());
+    }
+
+    @Test
+    void obligationPatternsThatReachTrustHeadersAreLocatedErrors() {
+        assertThatThrownBy(() -> parse(SERVICE.replace("upstream: {url: \"http://127.0.0.1:1\"}}",
+                "upstream: {url: \"http://127.0.0.1:1\"}, request: {headers: {obligations: [\"x-*\"]}, path: {x: 1}}}")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).anyMatch(m -> m.startsWith(
+                        "services[0].request.headers.obligations: 'x-*' would let a policy set a header that carries"))
+                        .anyMatch(m -> m.startsWith("services[0].request.path.x: unknown key")));
     }
 }
