@@ -59,16 +59,7 @@ class TrustBoundaryTest {
 
     /** A service with the default header policy and the given {@code request:} section. */
     static String simple(String name, String sni, String mtls, String request) {
-        return """
-                  - name: %s
-                    sni: [%s]
-                    server_cert: wild-server-chain.pem
-                    server_key: wild-server.key
-                    mtls: %s
-                    upstream: {url: "%s"}
-                    policy: {}
-                    request: %s
-                """.formatted(name, sni, mtls, e.upstream.url(), request);
+        return E2e.service(name, sni, mtls, "{url: \"" + e.upstream.url() + "\"}", "{}", request);
     }
 
     @AfterAll

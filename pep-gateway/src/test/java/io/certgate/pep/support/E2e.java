@@ -143,6 +143,13 @@ public final class E2e implements AutoCloseable {
     }
 
     public static String service(String name, String sni, String mtls, String upstreamYaml, String policy) {
+        return service(name, sni, mtls, upstreamYaml, policy,
+                "{headers: {obligations: [x-authenticated-*, x-client-id, x-profile-id, x-roles, x-pdp-*]}}");
+    }
+
+    /** A service with its own {@code request:} section (the trust boundary's settings). */
+    public static String service(String name, String sni, String mtls, String upstreamYaml, String policy,
+            String request) {
         return """
                   - name: %s
                     sni: [%s]
@@ -151,8 +158,8 @@ public final class E2e implements AutoCloseable {
                     mtls: %s
                     upstream: %s
                     policy: %s
-                    request: {headers: {obligations: [x-authenticated-*, x-client-id, x-profile-id, x-roles, x-pdp-*]}}
-                """.formatted(name, sni, mtls, upstreamYaml, policy);
+                    request: %s
+                """.formatted(name, sni, mtls, upstreamYaml, policy, request);
     }
 
     /** The metrics of the gateway listening on {@code port}. */
