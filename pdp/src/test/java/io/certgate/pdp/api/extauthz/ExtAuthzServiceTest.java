@@ -125,6 +125,21 @@ class ExtAuthzServiceTest {
     }
 
     @Test
+    void sourceAddressAndCertificateAreOnlyBelievedFromTrustedProxies() {
+        CheckResponse fromEnvoy = check(trusted, "/whoami", pki.partnerClient().pem());
+        assertThat(fromEnvoy.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        assertThat(headers(fromEnvoy.getOkResponse().getHeadersList()))
+                .containsEntry("x-client-ip", "198.51.100.7")
+                .containsEntry("x-certificate-cn", "billing-service");
+
+        CheckResponse fromAnyone = check(untrusted, "/whoami", pki.partnerClient().pem());
+        assertThat(fromAnyone.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        assertThat(headers(fromAnyone.getOkResponse().getHeadersList()))
+                .containsEntry("x-client-ip", "127.0.0.1")
+                .containsEntry("x-certificate-cn", "none");
+    }
+
+    @Test
     void aRevokedCertificateIsDeniedByTheReferencePolicy() {
         // Envoy forwards what its validation context accepted; without a CRL there it accepts a revoked one
         CheckResponse r = check(reverifying, "/orders", pki.revokedClient().pem());

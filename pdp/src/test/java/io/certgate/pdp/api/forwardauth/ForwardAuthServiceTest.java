@@ -49,7 +49,7 @@ class ForwardAuthServiceTest {
                 """, "interop");
         untrusted = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}
-                interop: {trusted_proxies: [10.0.0.0/8]}
+                interop: {trusted_proxies: [10.0.0.0/8], default_service: fallback}
                 """, "interop");
         Path trust = Files.writeString(tmp.resolve("trust.pem"), pki.rootCa().pem() + pki.intermediateCa().pem());
         Path crl = Files.writeString(tmp.resolve("crl.pem"), TestPki.pem(pki.crl()));
@@ -139,6 +139,29 @@ class ForwardAuthServiceTest {
                 "x-ssl-client-verify", "SUCCESS", "x-real-ip", "10.1.1.1");
         assertThat(r.status().code()).isEqualTo(401);
         assertThat(r.contentUtf8()).contains("CERT_MISSING");
+    }
+
+    @Test
+    void clientAddressServiceAndCertificateAreOnlyBelievedFromTrustedProxies() {
+        String[] claims = {"x-forwarded-uri", "/whoami", "x-real-ip", "203.0.113.9",
+                "x-certgate-service", "admin-api", "x-ssl-client-cert", escaped(pki.partnerClient().pem()),
+                "x-ssl-client-verify", "SUCCESS"};
+        AggregatedHttpResponse fromProxy = call(trusted, claims);
+        assertThat(fromProxy.status().code()).as(fromProxy.contentUtf8()).isEqualTo(200);
+        assertThat(fromProxy.headers().get("x-client-ip")).isEqualTo("203.0.113.9");
+        assertThat(fromProxy.headers().get("x-service")).isEqualTo("admin-api");
+        assertThat(fromProxy.headers().get("x-certificate-cn")).isEqualTo("billing-service");
+
+        AggregatedHttpResponse fromAnyone = call(untrusted, claims);
+        assertThat(fromAnyone.status().code()).as(fromAnyone.contentUtf8()).isEqualTo(200);
+        assertThat(fromAnyone.headers().get("x-client-ip")).isEqualTo("127.0.0.1");
+        assertThat(fromAnyone.headers().get("x-service")).isEqualTo("fallback");
+        assertThat(fromAnyone.headers().get("x-certificate-cn")).isEqualTo("none");
+
+        // x-forwarded-for: its last hop from a proxy, nothing from anyone else
+        String[] hops = {"x-forwarded-uri", "/whoami", "x-forwarded-for", "203.0.113.9, 198.51.100.1"};
+        assertThat(call(trusted, hops).headers().get("x-client-ip")).isEqualTo("198.51.100.1");
+        assertThat(call(untrusted, hops).headers().get("x-client-ip")).isEqualTo("127.0.0.1");
     }
 
     @Test
