@@ -1,11 +1,24 @@
 package test.gate
 
 # A small gate for the interop tests: certificate presence and verification,
-# a client allow-list, a step-up path and a forbidden /admin area.
+# a client allow-list, a step-up path and a forbidden /admin area; /whoami
+# allows anyone and echoes what the PDP believes of the caller.
 
 # METADATA
 # entrypoint: true
-decision := deny(401, "CERT_MISSING", "a client certificate is required") if {
+decision := {
+	"effect": "allow",
+	"status": 200,
+	"reasons": [],
+	"obligations": {"headers": {
+		"x-client-ip": object.get(input, ["connection", "client_ip"], ""),
+		"x-service": object.get(input, ["service", "id"], ""),
+		"x-certificate-cn": object.get(input, ["certificate", "cn"], "none"),
+	}},
+	"ttl_seconds": 0,
+} if {
+	input.request.path == "/whoami"
+} else := deny(401, "CERT_MISSING", "a client certificate is required") if {
 	not input.certificate.present
 } else := deny(401, "CERT_UNTRUSTED", concat("", ["the client certificate failed verification: ", input.certificate.verify_error])) if {
 	not input.certificate.verified

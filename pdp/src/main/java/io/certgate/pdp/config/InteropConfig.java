@@ -20,25 +20,38 @@ import java.util.Map;
  * @param hostServices host (lower-case, without port) to service id
  * @param verifyCaFile when set, forwarded chains are verified again against this CA bundle and the
  *                     proxy's own verification verdict is ignored
+ * @param crlFiles PEM CRLs the re-verification checks the leaf against (needs {@code verifyCaFile})
+ * @param ocsp OCSP checking of re-verified chains (needs {@code verifyCaFile})
  * @param authzenEntrypoint the entrypoint AuthZEN requests are evaluated at
  * @param headers which client headers reach the input and which obligation headers a decision may return
  *                ({@code obligation_headers})
  */
 public record InteropConfig(List<String> trustedProxies, List<String> requestHeaders,
         @Nullable String defaultService, Map<String, String> hostServices, @Nullable Path verifyCaFile,
-        String authzenEntrypoint, HeaderPolicy headers) {
+        List<Path> crlFiles, Ocsp ocsp, String authzenEntrypoint, HeaderPolicy headers) {
 
     public static final String DEFAULT_AUTHZEN_ENTRYPOINT = "authzen/decision";
+
+    /**
+     * {@code interop.ocsp}, as a gateway service's {@code mtls.ocsp}.
+     *
+     * @param enabled ask the responder in the leaf's AIA extension about chains that verified
+     * @param softFail count an unknown certificate or an unreachable responder as good (a revoked one never)
+     */
+    public record Ocsp(boolean enabled, boolean softFail) {
+        public static final Ocsp DISABLED = new Ocsp(false, true);
+    }
 
     public InteropConfig {
         trustedProxies = List.copyOf(trustedProxies);
         requestHeaders = List.copyOf(requestHeaders);
         hostServices = Map.copyOf(hostServices);
+        crlFiles = List.copyOf(crlFiles);
     }
 
     public static InteropConfig defaults() {
         return new InteropConfig(List.of(), List.of("accept", "content-type", "user-agent", "x-request-id"), null,
-                Map.of(), null, DEFAULT_AUTHZEN_ENTRYPOINT, HeaderPolicy.defaults());
+                Map.of(), null, List.of(), Ocsp.DISABLED, DEFAULT_AUTHZEN_ENTRYPOINT, HeaderPolicy.defaults());
     }
 
     /** Parses the section at {@code node} (errors go to the node's error list). */
@@ -72,6 +85,19 @@ public record InteropConfig(List<String> trustedProxies, List<String> requestHea
             h.rejectUnknownKeys();
         }
         String ca = node.string("verify_ca_file", null);
+        List<Path> crls = node.strings("crl_files").stream().map(Path::of).toList();
+        ConfigNode o = node.section("ocsp");
+        Ocsp ocsp = new Ocsp(o.bool("enabled", false), o.bool("soft_fail", true));
+        o.rejectUnknownKeys();
+        // Revocation is part of the PDP's own verification; a proxy's verdict cannot be amended by it.
+        if (ca == null && !crls.isEmpty()) {
+            node.error("crl_files", "needs interop.verify_ca_file: revocation is checked when the PDP verifies "
+                    + "forwarded chains itself");
+        }
+        if (ca == null && ocsp.enabled()) {
+            o.error("enabled", "needs interop.verify_ca_file: revocation is checked when the PDP verifies "
+                    + "forwarded chains itself");
+        }
         String authzen = node.string("authzen_entrypoint", d.authzenEntrypoint());
         HeaderPolicy policy = d.headers();
         boolean obligationsGiven = node.has("obligation_headers");
@@ -84,12 +110,13 @@ public record InteropConfig(List<String> trustedProxies, List<String> requestHea
             }
         }
         node.rejectUnknownKeys();
-        return new InteropConfig(proxies, headers, service, hosts, ca == null ? null : Path.of(ca), authzen, policy);
+        return new InteropConfig(proxies, headers, service, hosts, ca == null ? null : Path.of(ca), crls, ocsp,
+                authzen, policy);
     }
 
     /** A copy evaluating AuthZEN requests at another entrypoint. */
     public InteropConfig withAuthzenEntrypoint(String entrypoint) {
         return new InteropConfig(trustedProxies, requestHeaders, defaultService, hostServices, verifyCaFile,
-                entrypoint, headers);
+                crlFiles, ocsp, entrypoint, headers);
     }
 }

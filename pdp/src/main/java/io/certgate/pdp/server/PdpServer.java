@@ -25,7 +25,7 @@ public final class PdpServer implements AutoCloseable {
     private final Server server;
 
     public PdpServer(Pdp pdp, PrometheusMeterRegistry registry) {
-        ProxyTrust proxies = new ProxyTrust(pdp.config().interop(), Clock.systemUTC());
+        ProxyTrust proxies = new ProxyTrust(pdp.config().interop(), Clock.systemUTC()).bindTo(registry);
         AuthzenService authzen = new AuthzenService(pdp.decisions(), pdp.config().interop().authzenEntrypoint(),
                 pdp.json());
         GrpcService grpc = GrpcService.builder()

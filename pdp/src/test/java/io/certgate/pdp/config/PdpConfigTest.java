@@ -304,7 +304,51 @@ class PdpConfigTest {
                         "interop.hosts[0].host: each hosts entry needs host and service, e.g. "
                                 + "{host: api.example.com, service: partner-api}",
                         "interop.hosts[2].host: 'B.example' is mapped twice",
-                        "interop.trust_all: unknown key (known: authzen_entrypoint, default_service, hosts, "
-                                + "obligation_headers, request_headers, trusted_proxies, verify_ca_file)"));
+                        "interop.trust_all: unknown key (known: authzen_entrypoint, crl_files, default_service, "
+                                + "hosts, obligation_headers, ocsp, request_headers, trusted_proxies, verify_ca_file)"));
+    }
+
+    @Test
+    void interopRevocationSettingsAsTheGatewaysMtls() throws Exception {
+        InteropConfig d = PdpConfig.defaults().interop();
+        assertThat(d.crlFiles()).isEmpty();
+        assertThat(d.ocsp()).isEqualTo(new InteropConfig.Ocsp(false, true));
+        InteropConfig i = PdpConfig.parse("""
+                interop:
+                  verify_ca_file: /etc/certgate/ca.pem
+                  crl_files: [/etc/certgate/issuing.crl.pem, /etc/certgate/root.crl.pem]
+                  ocsp: {enabled: true, soft_fail: false}
+                """, "pdp.yaml").interop();
+        assertThat(i.crlFiles()).containsExactly(Path.of("/etc/certgate/issuing.crl.pem"),
+                Path.of("/etc/certgate/root.crl.pem"));
+        assertThat(i.ocsp()).isEqualTo(new InteropConfig.Ocsp(true, false));
+        assertThat(i.withAuthzenEntrypoint("x/y").crlFiles()).isEqualTo(i.crlFiles());
+        assertThat(PdpConfig.parse("interop: {verify_ca_file: ca.pem, ocsp: {enabled: true}}", "pdp.yaml")
+                .interop().ocsp().softFail()).isTrue();
+    }
+
+    @Test
+    void interopRevocationErrorsNameTheirPath() {
+        assertThatThrownBy(() -> PdpConfig.parse("""
+                interop:
+                  crl_files: [crl.pem]
+                  ocsp: {enabled: true}
+                """, "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "interop.crl_files: needs interop.verify_ca_file: revocation is checked when the PDP "
+                                + "verifies forwarded chains itself",
+                        "interop.ocsp.enabled: needs interop.verify_ca_file: revocation is checked when the PDP "
+                                + "verifies forwarded chains itself"));
+        assertThatThrownBy(() -> PdpConfig.parse("""
+                interop:
+                  verify_ca_file: ca.pem
+                  crl_files: crl.pem
+                  ocsp: {enabled: yes please, soft_fail: 1, stapling: true}
+                """, "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "interop.crl_files: must be a list of strings",
+                        "interop.ocsp.enabled: must be true or false, got \"yes please\"",
+                        "interop.ocsp.soft_fail: must be true or false, got 1",
+                        "interop.ocsp.stapling: unknown key (known: enabled, soft_fail)"));
     }
 }

@@ -1,17 +1,22 @@
 package io.certgate.pdp.api.proxy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.NonBlocking;
 import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.common.util.InetAddressPredicates;
 import io.certgate.pdp.boundary.HeaderPolicy;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.CertificateParseException;
 import io.certgate.pdp.cert.ChainVerifier;
+import io.certgate.pdp.cert.ClientCertificateVerifier;
+import io.certgate.pdp.cert.OcspChecker;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.cert.VerifyResult;
 import io.certgate.pdp.config.InteropConfig;
 import io.certgate.pdp.input.PresentedCertificate;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,34 +28,60 @@ import java.util.function.Predicate;
 /**
  * What the PDP believes of a proxy that calls it (forward-auth, ext_authz): only trusted proxy
  * addresses may assert a client certificate or client address; forwarded chains are verified again
- * when {@code interop.verify_ca_file} is set. Also maps a request to its service id and copies the
+ * when {@code interop.verify_ca_file} is set, with the gateway's verifier ({@link ClientCertificateVerifier}:
+ * {@code interop.crl_files}, {@code interop.ocsp}). Also maps a request to its service id and copies the
  * allow-listed request headers into the input.
  */
 public final class ProxyTrust {
     private final InteropConfig config;
     private final List<Predicate<InetAddress>> trusted;
     @Nullable
-    private final ChainVerifier verifier;
-    private final Clock clock;
+    private final ClientCertificateVerifier verifier;
 
     /**
-     * @throws IllegalArgumentException if {@code verify_ca_file} cannot be read
+     * @throws IllegalArgumentException if {@code verify_ca_file} or a {@code crl_files} entry cannot be read
+     *     (one line per file, located by its key)
      */
     public ProxyTrust(InteropConfig config, Clock clock) {
         this.config = config;
-        this.clock = clock;
         this.trusted = config.trustedProxies().stream().map(InetAddressPredicates::ofCidr).toList();
-        if (config.verifyCaFile() != null) {
-            try {
-                this.verifier = ChainVerifier.builder()
-                        .trustAnchors(ChainVerifier.readCertificates(config.verifyCaFile()))
-                        .build();
-            } catch (PemBundleException e) {
-                throw new IllegalArgumentException("interop.verify_ca_file: " + e.getMessage(), e);
-            }
-        } else {
-            this.verifier = null;
+        this.verifier = config.verifyCaFile() == null ? null : verifier(config, clock);
+    }
+
+    private static ClientCertificateVerifier verifier(InteropConfig config, Clock clock) {
+        List<String> errors = new ArrayList<>();
+        List<X509Certificate> cas = List.of();
+        try {
+            cas = ChainVerifier.readCertificates(config.verifyCaFile());
+        } catch (PemBundleException e) {
+            errors.add("interop.verify_ca_file: " + e.getMessage());
         }
+        List<X509CRL> crls = new ArrayList<>();
+        for (int i = 0; i < config.crlFiles().size(); i++) {
+            try {
+                crls.addAll(ChainVerifier.readCrls(config.crlFiles().get(i)));
+            } catch (PemBundleException e) {
+                errors.add("interop.crl_files[" + i + "]: " + e.getMessage());
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", errors));
+        }
+        InteropConfig.Ocsp ocsp = config.ocsp();
+        return ClientCertificateVerifier.builder()
+                .trustAnchors(cas)
+                .crls(crls)
+                .ocsp(ocsp.enabled() ? OcspChecker.builder().softFail(ocsp.softFail()).clock(clock).build() : null)
+                .clock(clock)
+                .build();
+    }
+
+    /** Exports the re-verification caches ({@code cache="proxy_client_verification"}, {@code "ocsp"}). */
+    public ProxyTrust bindTo(MeterRegistry registry) {
+        if (verifier != null) {
+            verifier.bindTo(registry, "proxy_client_verification");
+        }
+        return this;
     }
 
     public boolean trusts(InetAddress caller) {
@@ -59,18 +90,24 @@ public final class ProxyTrust {
 
     /**
      * The certificate for the input: the proxy's verdict, or the PDP's own when configured to re-verify.
+     * Re-verifying checks signatures and may wait for an OCSP responder, so it must not run on an event loop.
      *
      * @throws CertificateParseException if a certificate of the chain does not parse
+     * @throws IllegalStateException if called on an event loop while re-verifying
      */
     public PresentedCertificate certificate(ForwardedCertificate fwd) throws CertificateParseException {
         if (verifier == null) {
             return new PresentedCertificate(fwd.chainDer(), fwd.verified(), fwd.verifyCode(), fwd.verifyError());
         }
+        if (Thread.currentThread() instanceof NonBlocking) {
+            throw new IllegalStateException("forwarded client certificates must be verified on a blocking "
+                    + "executor, not on event loop " + Thread.currentThread().getName());
+        }
         List<X509Certificate> chain = new ArrayList<>();
         for (int i = 0; i < fwd.chainDer().size(); i++) {
             chain.add(CertificateIdentities.parse(fwd.chainDer().get(i), i));
         }
-        VerifyResult r = verifier.verify(chain, clock.instant());
+        VerifyResult r = verifier.verifyAsync(chain).join();
         return new PresentedCertificate(fwd.chainDer(), r.ok(), r.code(), r.ok() ? null : r.message());
     }
 

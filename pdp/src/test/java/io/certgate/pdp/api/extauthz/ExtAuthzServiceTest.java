@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -32,6 +33,7 @@ class ExtAuthzServiceTest {
     static TestPki pki;
     static RunningPdp trusted;
     static RunningPdp untrusted;
+    static RunningPdp reverifying;
 
     @BeforeAll
     static void start() throws Exception {
@@ -44,12 +46,19 @@ class ExtAuthzServiceTest {
                 policy: {entrypoint: test/gate/decision}
                 interop: {trusted_proxies: [192.0.2.0/24], obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]}
                 """, "interop");
+        Path trust = Files.writeString(tmp.resolve("trust.pem"), pki.rootCa().pem() + pki.intermediateCa().pem());
+        Path crl = Files.writeString(tmp.resolve("crl.pem"), TestPki.pem(pki.crl()));
+        // the reference policy, with the PDP verifying what Envoy forwards itself, revocation included
+        reverifying = RunningPdp.start(tmp, """
+                interop: {trusted_proxies: [127.0.0.1/32], verify_ca_file: %s, crl_files: [%s]}
+                """.formatted(trust, crl), null);
     }
 
     @AfterAll
     static void stop() {
         trusted.close();
         untrusted.close();
+        reverifying.close();
     }
 
     static CheckResponse check(RunningPdp pdp, String path, String certPem, String... clientHeaders) {
@@ -140,6 +149,35 @@ class ExtAuthzServiceTest {
         CheckResponse r = check(untrusted, "/orders", pki.partnerClient().pem());
         assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
         assertThat(r.getDeniedResponse().getBody()).contains("CERT_MISSING");
+    }
+
+    @Test
+    void sourceAddressAndCertificateAreOnlyBelievedFromTrustedProxies() {
+        CheckResponse fromEnvoy = check(trusted, "/whoami", pki.partnerClient().pem());
+        assertThat(fromEnvoy.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        assertThat(headers(fromEnvoy.getOkResponse().getHeadersList()))
+                .containsEntry("x-client-ip", "198.51.100.7")
+                .containsEntry("x-certificate-cn", "billing-service");
+
+        CheckResponse fromAnyone = check(untrusted, "/whoami", pki.partnerClient().pem());
+        assertThat(fromAnyone.getStatus().getCode()).isEqualTo(Code.OK_VALUE);
+        assertThat(headers(fromAnyone.getOkResponse().getHeadersList()))
+                .containsEntry("x-client-ip", "127.0.0.1")
+                .containsEntry("x-certificate-cn", "none");
+    }
+
+    @Test
+    void aRevokedCertificateIsDeniedByTheReferencePolicy() {
+        // Envoy forwards what its validation context accepted; without a CRL there it accepts a revoked one
+        CheckResponse r = check(reverifying, "/orders", pki.revokedClient().pem());
+        assertThat(r.getStatus().getCode()).isEqualTo(Code.UNAUTHENTICATED_VALUE);
+        assertThat(r.getDeniedResponse().getStatus().getCodeValue()).isEqualTo(401);
+        assertThat(r.getDeniedResponse().getBody()).contains("CERT_UNTRUSTED")
+                .contains("verify_code 23 (certificate revoked)");
+        CheckResponse good = check(reverifying, "/orders", pki.partnerClient().pem());
+        assertThat(good.getDeniedResponse().getStatus().getCodeValue())
+                .as("verified, only unknown to the reference data: %s", good.getDeniedResponse().getBody())
+                .isEqualTo(403);
     }
 
     @Test

@@ -7,10 +7,12 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.server.Server;
 import io.certgate.pdp.support.RunningPdp;
 import io.certgate.pdp.api.forwardauth.RealPeers.Curl;
+import io.certgate.testdata.TestCert;
 import io.certgate.testdata.TestPki;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real nginx (Debian package) with {@code ssl_verify_client} and {@code auth_request} to the PDP's
  * {@code /forward-auth}, driven by curl with client certificates from the test PKI. The nginx config is
- * {@code src/test/resources/interop/nginx-forward-auth.conf}, the one the README shows.
+ * {@code src/test/resources/interop/nginx-forward-auth.conf}, the one the README shows. A second nginx with the
+ * same config asks a PDP that verifies the forwarded certificate itself, with a CRL
+ * ({@code interop.verify_ca_file}, {@code interop.crl_files}).
  */
 class ForwardAuthNginxTest {
     static final String TEMPLATE = "/interop/nginx-forward-auth.conf";
@@ -32,18 +36,30 @@ class ForwardAuthNginxTest {
     static TestPki pki;
     static Path pkiDir;
     static RunningPdp pdp;
+    static RunningPdp revocationCheckingPdp;
     static Server upstream;
     static Process nginx;
+    static Process revocationCheckingNginx;
     static int nginxPort;
+    static int revocationCheckingPort;
     static final AtomicReference<RequestHeaders> seen = new AtomicReference<>();
 
     @BeforeAll
     static void start() throws Exception {
-        String nginxBin = RealPeers.require("nginx", "/usr/sbin/nginx", "nginx");
         RealPeers.require("curl", "/usr/bin/curl", "curl");
         pki = TestPki.create(Instant.now());
         pkiDir = tmp.resolve("pki");
         pki.writeTo(pkiDir);
+        // the allowed client's name on a revoked certificate: only the CRL tells it from the real one
+        TestCert revokedPartner = pki.certificate("revoked-partner").c("DE").o("Example Partner GmbH")
+                .cn("billing-service").clientAuth().issuedBy(pki.intermediateCa())
+                .validity(Duration.ofDays(-1), Duration.ofDays(90)).build();
+        Files.writeString(pkiDir.resolve("revoked-partner-chain.pem"), revokedPartner.chainPem());
+        Files.writeString(pkiDir.resolve("revoked-partner.key"), revokedPartner.keyPem());
+        Path crl = Files.writeString(pkiDir.resolve("proxy-crl.pem"), TestPki.pem(pki.crl(pki.intermediateCa(),
+                revokedPartner.certificate().getSerialNumber())));
+        Path trust = Files.writeString(pkiDir.resolve("client-trust.pem"),
+                pki.rootCa().pem() + pki.intermediateCa().pem());
         pdp = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}
                 interop:
@@ -51,6 +67,13 @@ class ForwardAuthNginxTest {
                   request_headers: [user-agent]
                   obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]
                 """, "interop");
+        revocationCheckingPdp = RunningPdp.start(tmp, """
+                policy: {entrypoint: test/gate/decision}
+                interop:
+                  trusted_proxies: [127.0.0.1/32]
+                  verify_ca_file: %s
+                  crl_files: [%s]
+                """.formatted(trust, crl), "interop");
         upstream = Server.builder().http(0)
                 .serviceUnder("/", (ctx, req) -> {
                     seen.set(req.headers());
@@ -59,31 +82,43 @@ class ForwardAuthNginxTest {
                 .build();
         upstream.start().join();
         nginxPort = RealPeers.freePort();
-        Path dir = tmp.resolve("nginx");
+        nginx = startNginx("nginx", nginxPort, pdp.port());
+        revocationCheckingPort = RealPeers.freePort();
+        revocationCheckingNginx = startNginx("nginx-crl", revocationCheckingPort, revocationCheckingPdp.port());
+    }
+
+    static Process startNginx(String name, int port, int pdpPort) throws Exception {
+        String nginxBin = RealPeers.require("nginx", "/usr/sbin/nginx", "nginx");
+        Path dir = tmp.resolve(name);
         Files.createDirectories(dir);
         String conf = RealPeers.template(TEMPLATE, Map.of("dir", dir.toString(),
-                "port", Integer.toString(nginxPort),
+                "port", Integer.toString(port),
                 "server_cert", pkiDir.resolve("server.pem").toString(),
                 "server_key", pkiDir.resolve("server.key").toString(),
                 "client_ca", pkiDir.resolve("ca.pem").toString(),
                 "upstream_port", Integer.toString(upstream.activeLocalPort()),
-                "pdp_port", Integer.toString(pdp.port())));
+                "pdp_port", Integer.toString(pdpPort)));
         Path confFile = dir.resolve("nginx.conf");
         Files.writeString(confFile, conf);
-        nginx = new ProcessBuilder(nginxBin, "-p", dir.toString(), "-c", confFile.toString(), "-e",
+        Process p = new ProcessBuilder(nginxBin, "-p", dir.toString(), "-c", confFile.toString(), "-e",
                 dir.resolve("error.log").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
-        RealPeers.awaitListening(nginx, nginxPort, dir.resolve("stdout.log"), dir.resolve("error.log"));
+        RealPeers.awaitListening(p, port, dir.resolve("stdout.log"), dir.resolve("error.log"));
+        return p;
     }
 
     @AfterAll
     static void stop() throws Exception {
         RealPeers.stop(nginx);
+        RealPeers.stop(revocationCheckingNginx);
         if (upstream != null) {
             upstream.stop().join();
         }
         if (pdp != null) {
             pdp.close();
+        }
+        if (revocationCheckingPdp != null) {
+            revocationCheckingPdp.close();
         }
     }
 
@@ -153,6 +188,19 @@ class ForwardAuthNginxTest {
         assertThat(allowed.status()).isEqualTo(200);
         assertThat(seen.get().getAll("x-authenticated-userid")).containsExactly("billing-service");
         assertThat(seen.get().getAll("x-client-ip")).containsExactly("127.0.0.1");
+    }
+
+    @Test
+    void aRevokedCertificateIsUnauthorizedWhenThePdpChecksTheCrl() throws Exception {
+        // nginx has no ssl_crl and says SUCCESS; the PDP's own verification finds the certificate in the CRL
+        Curl revoked = RealPeers.curl(tmp, pkiDir, revocationCheckingPort, "/orders", "revoked-partner");
+        assertThat(revoked.status()).isEqualTo(401);
+        assertThat(seen.get()).isNull();
+
+        // nginx forwards the leaf only; interop.verify_ca_file holds the intermediate that completes the path
+        Curl allowed = RealPeers.curl(tmp, pkiDir, revocationCheckingPort, "/orders", "partner");
+        assertThat(allowed.status()).isEqualTo(200);
+        assertThat(seen.get().get("x-authenticated-userid")).isEqualTo("billing-service");
     }
 
     @Test

@@ -9,9 +9,12 @@ import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.RequestHeaders;
 import io.certgate.pdp.support.RunningPdp;
+import io.certgate.testdata.OcspTestResponder;
+import io.certgate.testdata.TestCert;
 import io.certgate.testdata.TestPki;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Base64;
@@ -31,10 +34,13 @@ class ForwardAuthServiceTest {
     static TestPki pki;
     static RunningPdp trusted;
     static RunningPdp untrusted;
+    static RunningPdp reverifying;
+    static OcspTestResponder ocsp;
 
     @BeforeAll
     static void start() throws Exception {
         pki = TestPki.create(Instant.now());
+        ocsp = new OcspTestResponder(pki.intermediateCa());
         trusted = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}
                 interop:
@@ -46,14 +52,27 @@ class ForwardAuthServiceTest {
                 """, "interop");
         untrusted = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}
-                interop: {trusted_proxies: [10.0.0.0/8], obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]}
+                interop: {trusted_proxies: [10.0.0.0/8], default_service: fallback,
+                  obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]}
                 """, "interop");
+        Path trust = Files.writeString(tmp.resolve("trust.pem"), pki.rootCa().pem() + pki.intermediateCa().pem());
+        Path crl = Files.writeString(tmp.resolve("crl.pem"), TestPki.pem(pki.crl()));
+        // the reference policy, with the PDP verifying forwarded chains itself, revocation included
+        reverifying = RunningPdp.start(tmp, """
+                interop:
+                  trusted_proxies: [127.0.0.1/32]
+                  verify_ca_file: %s
+                  crl_files: [%s]
+                  ocsp: {enabled: true, soft_fail: true}
+                """.formatted(trust, crl), null);
     }
 
     @AfterAll
     static void stop() {
         trusted.close();
         untrusted.close();
+        reverifying.close();
+        ocsp.close();
     }
 
     static AggregatedHttpResponse call(RunningPdp pdp, String... headers) {
@@ -124,6 +143,57 @@ class ForwardAuthServiceTest {
                 "x-ssl-client-verify", "SUCCESS", "x-real-ip", "10.1.1.1");
         assertThat(r.status().code()).isEqualTo(401);
         assertThat(r.contentUtf8()).contains("CERT_MISSING");
+    }
+
+    @Test
+    void clientAddressServiceAndCertificateAreOnlyBelievedFromTrustedProxies() {
+        String[] claims = {"x-forwarded-uri", "/whoami", "x-real-ip", "203.0.113.9",
+                "x-certgate-service", "admin-api", "x-ssl-client-cert", escaped(pki.partnerClient().pem()),
+                "x-ssl-client-verify", "SUCCESS"};
+        AggregatedHttpResponse fromProxy = call(trusted, claims);
+        assertThat(fromProxy.status().code()).as(fromProxy.contentUtf8()).isEqualTo(200);
+        assertThat(fromProxy.headers().get("x-client-ip")).isEqualTo("203.0.113.9");
+        assertThat(fromProxy.headers().get("x-service")).isEqualTo("admin-api");
+        assertThat(fromProxy.headers().get("x-certificate-cn")).isEqualTo("billing-service");
+
+        AggregatedHttpResponse fromAnyone = call(untrusted, claims);
+        assertThat(fromAnyone.status().code()).as(fromAnyone.contentUtf8()).isEqualTo(200);
+        assertThat(fromAnyone.headers().get("x-client-ip")).isEqualTo("127.0.0.1");
+        assertThat(fromAnyone.headers().get("x-service")).isEqualTo("fallback");
+        assertThat(fromAnyone.headers().get("x-certificate-cn")).isEqualTo("none");
+
+        // x-forwarded-for: its last hop from a proxy, nothing from anyone else
+        String[] hops = {"x-forwarded-uri", "/whoami", "x-forwarded-for", "203.0.113.9, 198.51.100.1"};
+        assertThat(call(trusted, hops).headers().get("x-client-ip")).isEqualTo("198.51.100.1");
+        assertThat(call(untrusted, hops).headers().get("x-client-ip")).isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void aCertificateRevokedInTheCrlIsDeniedByTheReferencePolicy() throws Exception {
+        // nginx without ssl_crl says SUCCESS; the PDP's own verification with interop.crl_files says 23
+        AggregatedHttpResponse revoked = call(reverifying, "x-ssl-client-cert", escaped(pki.revokedClient().pem()),
+                "x-ssl-client-verify", "SUCCESS");
+        assertThat(revoked.status().code()).as(revoked.contentUtf8()).isEqualTo(401);
+        JsonNode body = JSON.readTree(revoked.contentUtf8());
+        assertThat(body.get("error_code").asText()).isEqualTo("CERT_UNTRUSTED");
+        assertThat(body.get("message").asText()).contains("verify_code 23 (certificate revoked)");
+
+        AggregatedHttpResponse good = call(reverifying, "x-ssl-client-cert", escaped(pki.partnerClient().pem()),
+                "x-ssl-client-verify", "SUCCESS");
+        assertThat(good.status().code()).as("verified, only unknown to the reference data: %s", good.contentUtf8())
+                .isEqualTo(403);
+    }
+
+    @Test
+    void aCertificateRevokedByItsOcspResponderIsDeniedByTheReferencePolicy() throws Exception {
+        TestCert revoked = pki.ocspClient("forward-auth-ocsp-revoked", ocsp.url());
+        ocsp.revoke(revoked.certificate().getSerialNumber());
+        AggregatedHttpResponse r = call(reverifying, "x-forwarded-client-cert",
+                "Cert=\"" + escaped(revoked.pem()) + "\"");
+        assertThat(r.status().code()).as(r.contentUtf8()).isEqualTo(401);
+        assertThat(JSON.readTree(r.contentUtf8()).get("message").asText())
+                .contains("verify_code 23 (certificate revoked)");
+        assertThat(ocsp.requests()).isPositive();
     }
 
     @Test
