@@ -40,11 +40,11 @@ class ExtAuthzServiceTest {
         pki = TestPki.create(Instant.now());
         trusted = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}
-                interop: {trusted_proxies: [127.0.0.1/32], request_headers: [user-agent], obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]}
+                interop: {trusted_proxies: [127.0.0.1/32], request_headers: [user-agent], obligation_headers: [x-authenticated-*, x-client-*, x-certificate-*, x-service, x-seen-*]}
                 """, "interop");
         untrusted = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}
-                interop: {trusted_proxies: [192.0.2.0/24], obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]}
+                interop: {trusted_proxies: [192.0.2.0/24], obligation_headers: [x-authenticated-*, x-client-*, x-certificate-*, x-service, x-seen-*]}
                 """, "interop");
         Path trust = Files.writeString(tmp.resolve("trust.pem"), pki.rootCa().pem() + pki.intermediateCa().pem());
         Path crl = Files.writeString(tmp.resolve("crl.pem"), TestPki.pem(pki.crl()));

@@ -52,7 +52,7 @@ class ForwardAuthCaddyTest {
                 policy: {entrypoint: test/gate/decision}
                 interop:
                   trusted_proxies: [127.0.0.1/32]
-                  obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]
+                  obligation_headers: [x-authenticated-*, x-client-*, x-certificate-*, x-service, x-seen-*]
                   verify_ca_file: %s
                 """.formatted(trust), "interop");
         upstream = Server.builder().http(0)

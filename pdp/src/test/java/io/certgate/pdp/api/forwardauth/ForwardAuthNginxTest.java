@@ -65,7 +65,7 @@ class ForwardAuthNginxTest {
                 interop:
                   trusted_proxies: [127.0.0.1/32]
                   request_headers: [user-agent]
-                  obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]
+                  obligation_headers: [x-authenticated-*, x-client-*, x-certificate-*, x-service, x-seen-*]
                 """, "interop");
         revocationCheckingPdp = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}

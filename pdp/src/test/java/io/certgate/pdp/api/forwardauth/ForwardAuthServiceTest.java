@@ -45,7 +45,7 @@ class ForwardAuthServiceTest {
                 policy: {entrypoint: test/gate/decision}
                 interop:
                   trusted_proxies: [127.0.0.1/32, "::1/128"]
-                  obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]
+                  obligation_headers: [x-authenticated-*, x-client-*, x-certificate-*, x-service, x-seen-*]
                   request_headers: [user-agent]
                   hosts: [{host: api.example.com, service: partner-api}]
                   default_service: fallback
@@ -53,7 +53,7 @@ class ForwardAuthServiceTest {
         untrusted = RunningPdp.start(tmp, """
                 policy: {entrypoint: test/gate/decision}
                 interop: {trusted_proxies: [10.0.0.0/8], default_service: fallback,
-                  obligation_headers: [x-authenticated-*, x-client-*, x-service, x-seen-*]}
+                  obligation_headers: [x-authenticated-*, x-client-*, x-certificate-*, x-service, x-seen-*]}
                 """, "interop");
         Path trust = Files.writeString(tmp.resolve("trust.pem"), pki.rootCa().pem() + pki.intermediateCa().pem());
         Path crl = Files.writeString(tmp.resolve("crl.pem"), TestPki.pem(pki.crl()));
