@@ -13,6 +13,8 @@ import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -99,13 +101,18 @@ public final class RedisBuckets implements Buckets {
         if (cfg.caFile() != null) {
             options.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(cfg.caFile().toFile()).build());
         }
-        RedisClient client = RedisClient.create();
+        // reconnect within a second of the store coming back, not after Lettuce's default 30 s backoff
+        ClientResources resources = ClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        RedisClient client = RedisClient.create(resources);
         client.setOptions(options.build());
         try {
             StatefulRedisConnection<byte[], byte[]> connection = client.connect(ByteArrayCodec.INSTANCE, uri);
             return new RedisBuckets(cfg, client, connection, registry);
         } catch (RuntimeException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            resources.shutdown();
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new IllegalStateException("rate_limits.store: cannot connect to " + redacted(cfg) + ": "
                     + cause.getMessage(), e);
@@ -175,5 +182,6 @@ public final class RedisBuckets implements Buckets {
     public void close() {
         connection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        client.getResources().shutdown();
     }
 }
