@@ -29,6 +29,11 @@ import io.certgate.pep.pdp.DecisionClient;
 import io.certgate.pep.pdp.EmbeddedDecisionClient;
 import io.certgate.pep.pdp.RemoteDecisionClient;
 import io.certgate.pep.proxy.EnforcementChain;
+import io.certgate.pep.ratelimit.Buckets;
+import io.certgate.pep.ratelimit.LocalBuckets;
+import io.certgate.pep.ratelimit.RateLimiter;
+import io.certgate.pep.ratelimit.RedisBuckets;
+import io.certgate.pep.ratelimit.StoreConfig;
 import io.certgate.pep.tls.ClientVerifier;
 import io.certgate.pep.tls.TlsSettings;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,6 +58,9 @@ public final class GatewayServer implements AutoCloseable {
     private final DecisionClient pdp;
     private final List<ClientFactory> clientFactories = new ArrayList<>();
     private final ExecutorService decisionExecutor;
+    private final Buckets rateLimitStore;
+    /** Keys one in-memory limiter tracks; the least recently used beyond it start afresh. */
+    private static final long MAX_LOCAL_KEYS = 100_000;
 
     public GatewayServer(GatewayConfig config, MeterRegistry registry, Clock clock) throws PemBundleException {
         this.decisionExecutor = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
@@ -64,6 +72,9 @@ public final class GatewayServer implements AutoCloseable {
         CertificateIdentities identities = new CertificateIdentities(clock, 10_000).bindTo(registry, "gateway_certificate_identity");
         AccessLog audit = new AccessLog(new ObjectMapper(), new HashSet<>(config.auditMask()), config.auditEnabled());
 
+        StoreConfig store = config.rateLimitStore();
+        // one store for every service (a shared one connects now: a wrong URL fails the start)
+        this.rateLimitStore = store.shared() ? RedisBuckets.connect(store, registry) : new LocalBuckets(MAX_LOCAL_KEYS);
         ServerBuilder sb = Server.builder().https(config.port()).meterRegistry(registry);
         ServiceConfig first = config.services().get(0);
         // Unknown server names get the first service's certificate and a 421: no service is reachable by accident.
@@ -79,8 +90,10 @@ public final class GatewayServer implements AutoCloseable {
             ClientVerifier verifier = new ClientVerifier(svc.name(), svc.mtls(), clock).bindTo(registry);
             WebClient upstream = upstream(svc);
             watchConfiguredCertificates(expiry, svc);
+            RateLimiter limiter = new RateLimiter(svc.name(), svc.rateLimits(), rateLimitStore,
+                    new LocalBuckets(MAX_LOCAL_KEYS), registry);
             HttpService enforcing = EnforcementChain.of(svc, verifier, pdp, identities, seenClients, upstream,
-                    audit, registry);
+                    audit, registry, limiter);
             // Armeria's own deadline is a backstop behind the chain's: body, decision and upstream in turn.
             Duration deadline = svc.request().bodyTimeout().plus(svc.upstream().timeout())
                     .plus(config.pdp().timeout()).plus(Duration.ofSeconds(5));
@@ -189,6 +202,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         server.stop().join();
         pdp.close();
+        rateLimitStore.close();
         clientFactories.forEach(ClientFactory::close);
         decisionExecutor.shutdownNow();
     }

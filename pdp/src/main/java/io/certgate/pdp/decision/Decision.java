@@ -15,12 +15,21 @@ import java.util.Map;
  * @param obligationHeaders headers to add to the upstream request on allow
  * @param challenge the step-up challenge, present only when effect is challenge
  * @param ttlSeconds how long this decision may be cached for the same input (0 = never)
+ * @param rateLimits limits the enforcement point applies on allow
  */
 public record Decision(String decisionId, String revision, Effect effect, int status, List<Reason> reasons,
-        Map<String, String> obligationHeaders, @Nullable Challenge challenge, int ttlSeconds) {
+        Map<String, String> obligationHeaders, @Nullable Challenge challenge, int ttlSeconds,
+        List<RateLimitObligation> rateLimits) {
     public Decision {
         reasons = List.copyOf(reasons);
         obligationHeaders = Map.copyOf(obligationHeaders);
+        rateLimits = List.copyOf(rateLimits);
+    }
+
+    /** A decision without rate-limit obligations. */
+    public Decision(String decisionId, String revision, Effect effect, int status, List<Reason> reasons,
+            Map<String, String> obligationHeaders, @Nullable Challenge challenge, int ttlSeconds) {
+        this(decisionId, revision, effect, status, reasons, obligationHeaders, challenge, ttlSeconds, List.of());
     }
 
     public boolean allowed() {
@@ -36,11 +45,12 @@ public record Decision(String decisionId, String revision, Effect effect, int st
     /** The same decision cacheable for at most {@code maxSeconds} (for facts that expire, like a token). */
     Decision withTtlAtMost(long maxSeconds) {
         return maxSeconds >= ttlSeconds ? this : new Decision(decisionId, revision, effect, status, reasons,
-                obligationHeaders, challenge, (int) Math.max(0, maxSeconds));
+                obligationHeaders, challenge, (int) Math.max(0, maxSeconds), rateLimits);
     }
 
     /** The same decision under another id, for a decision served from cache. */
     Decision withDecisionId(String id) {
-        return new Decision(id, revision, effect, status, reasons, obligationHeaders, challenge, ttlSeconds);
+        return new Decision(id, revision, effect, status, reasons, obligationHeaders, challenge, ttlSeconds,
+                rateLimits);
     }
 }

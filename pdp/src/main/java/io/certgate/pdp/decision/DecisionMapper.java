@@ -51,6 +51,7 @@ final class DecisionMapper {
         }
         List<Reason> reasons = reasons(value.path("reasons"));
         Map<String, String> headers = headers(value.path("obligations").path("headers"));
+        List<RateLimitObligation> rateLimits = rateLimits(value.path("obligations").path("rate_limits"));
         Challenge challenge = null;
         if (effect == Effect.CHALLENGE) {
             challenge = challenge(value.path("challenge"));
@@ -63,7 +64,8 @@ final class DecisionMapper {
             }
             ttlSeconds = ttl.asInt();
         }
-        return new Decision(decisionId, revision, effect, status, reasons, headers, challenge, ttlSeconds);
+        return new Decision(decisionId, revision, effect, status, reasons, headers, challenge, ttlSeconds,
+                rateLimits);
     }
 
     /** The wire JSON of a decision, as the REST and CLI surfaces print it. */
@@ -79,6 +81,13 @@ final class DecisionMapper {
         }
         ObjectNode headers = out.putObject("obligations").putObject("headers");
         d.obligationHeaders().forEach(headers::put);
+        if (!d.rateLimits().isEmpty()) {
+            ArrayNode limits = ((ObjectNode) out.get("obligations")).putArray("rate_limits");
+            for (RateLimitObligation l : d.rateLimits()) {
+                limits.addObject().put("name", l.name()).put("key", l.key()).put("rate", l.rate())
+                        .put("period_seconds", l.periodSeconds()).put("burst", l.burst());
+            }
+        }
         if (d.challenge() != null) {
             ObjectNode c = out.putObject("challenge");
             c.put("type", d.challenge().type());
@@ -128,6 +137,51 @@ final class DecisionMapper {
             out.put(name, HeaderValues.encode(v.asText()));
         }
         return out;
+    }
+
+    /**
+     * {@code obligations.rate_limits}: an array of {name, key, rate, period_seconds, burst?}; a malformed
+     * one makes the whole decision malformed (the request is denied, not left unlimited).
+     */
+    private static List<RateLimitObligation> rateLimits(JsonNode node) throws MalformedDecisionException {
+        if (node.isMissingNode() || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new MalformedDecisionException("obligations.rate_limits must be an array, got " + node.getNodeType());
+        }
+        List<RateLimitObligation> out = new ArrayList<>(node.size());
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode l = node.get(i);
+            String at = "obligations.rate_limits[" + i + "]";
+            if (!l.isObject()) {
+                throw new MalformedDecisionException(at + " must be an object");
+            }
+            JsonNode name = l.path("name");
+            if (!name.isTextual() || !name.asText().matches("[A-Za-z0-9._:-]{1,64}")) {
+                throw new MalformedDecisionException(at + ".name must be 1-64 letters, digits, '.', '_', ':' or '-', got "
+                        + name);
+            }
+            JsonNode key = l.path("key");
+            if (!key.isTextual() || key.asText().isEmpty() || key.asText().length() > 512) {
+                throw new MalformedDecisionException(at + ".key must be a non-empty string of at most 512 characters, got "
+                        + key);
+            }
+            long rate = positive(l, "rate", at, 1_000_000_000L);
+            long period = positive(l, "period_seconds", at, 31L * 86_400);
+            long burst = l.has("burst") ? positive(l, "burst", at, 1_000_000_000L) : rate;
+            out.add(new RateLimitObligation(name.asText(), HeaderValues.sanitize(key.asText()), rate, period, burst));
+        }
+        return out;
+    }
+
+    private static long positive(JsonNode l, String field, String at, long max) throws MalformedDecisionException {
+        JsonNode v = l.path(field);
+        if (!v.canConvertToExactIntegral() || v.asLong() < 1 || v.asLong() > max) {
+            throw new MalformedDecisionException(at + "." + field + " must be an integer in [1, " + max + "], got "
+                    + (v.isMissingNode() ? "nothing" : v.toString()));
+        }
+        return v.asLong();
     }
 
     private static Challenge challenge(JsonNode node) throws MalformedDecisionException {

@@ -245,6 +245,9 @@ public final class DecisionService {
 
     private String cacheKey(String revision, String path, ObjectNode input) {
         JsonNode time = input.remove("time");
+        // limits.remaining changes with every request: keyed by it, no decision would ever be reused
+        JsonNode limits = input.path("limits");
+        JsonNode remaining = limits instanceof ObjectNode l ? l.remove("remaining") : null;
         try {
             return revision + '\u0000' + path + '\u0000' + canonical.writeValueAsString(input);
         } catch (JsonProcessingException e) {
@@ -252,6 +255,9 @@ public final class DecisionService {
         } finally {
             if (time != null) {
                 input.set("time", time);
+            }
+            if (remaining != null) {
+                ((ObjectNode) limits).set("remaining", remaining);
             }
         }
     }

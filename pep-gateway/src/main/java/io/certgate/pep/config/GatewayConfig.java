@@ -11,6 +11,8 @@ import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ConfigNode;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.pip.ProvidersConfig;
+import io.certgate.pep.ratelimit.ServiceLimits;
+import io.certgate.pep.ratelimit.StoreConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -33,13 +35,20 @@ import java.util.Set;
  * @param auditEnabled one JSON access-log line per request
  * @param auditMask access-log fields replaced by "***" (e.g. subject_dn)
  * @param admin the plain-HTTP admin port (metrics, health)
+ * @param rateLimitStore where rate-limit budgets live (memory, or Redis shared by every replica)
  */
 public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boolean auditEnabled,
-        List<String> auditMask, Admin admin) {
+        List<String> auditMask, Admin admin, StoreConfig rateLimitStore) {
 
     public GatewayConfig {
         services = List.copyOf(services);
         auditMask = List.copyOf(auditMask);
+    }
+
+    /** A gateway whose rate limits (if any) count in memory. */
+    public GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boolean auditEnabled,
+            List<String> auditMask, Admin admin) {
+        this(port, pdp, services, auditEnabled, auditMask, admin, StoreConfig.local());
     }
 
     /** Embedded (in-process, the default) or remote (gRPC) PDP. */
@@ -118,11 +127,12 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         boolean auditEnabled = audit.bool("enabled", true);
         List<String> mask = audit.strings("mask");
         audit.rejectUnknownKeys();
+        StoreConfig store = RateLimitsConfig.store(root.section("rate_limits"), baseDir);
         root.rejectUnknownKeys();
         if (!errors.isEmpty()) {
             throw new ConfigException(name, errors);
         }
-        return new GatewayConfig(port, pdp, services, auditEnabled, mask, admin);
+        return new GatewayConfig(port, pdp, services, auditEnabled, mask, admin, store);
     }
 
     private static Pdp pdp(ConfigNode n, Path baseDir) {
@@ -267,6 +277,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         List<String> forward = p.strings("forward_headers").stream().map(x -> x.toLowerCase(Locale.ROOT)).toList();
         p.rejectUnknownKeys();
         ServiceConfig.Request request = request(s.section("request"));
+        ServiceLimits limits = RateLimitsConfig.service(s.section("rate_limits"));
         s.rejectUnknownKeys();
         if (name == null || cert == null || key == null || upstream == null) {
             return null;
@@ -275,7 +286,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
                 new ServiceConfig.Mtls(verify, ca, strategy, ignore, crls, ocspEnabled, softFail, advertise),
                 new ServiceConfig.Upstream(upstream, clientCert, clientKey, upstreamCa, Duration.ofMillis(upstreamTimeout)),
                 new ServiceConfig.Policy(enforce, profile == null ? "" : profile, condition, failOpen, template, forward),
-                request);
+                request, limits);
     }
 
     private static ServiceConfig.Request request(ConfigNode r) {

@@ -1,6 +1,7 @@
 package io.certgate.pep.config;
 
 import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.boundary.CanonicalRequest;
 import io.certgate.pdp.boundary.HeaderPolicy;
 import java.util.ArrayList;
@@ -58,6 +59,17 @@ public final class RequestCondition {
             }
         }
         return true;
+    }
+
+    /** The first path glob that matches the canonical path, or null (also when there are none). */
+    @Nullable
+    public String matchingPath(String path) {
+        for (int i = 0; i < globs.size(); i++) {
+            if (globs.get(i).matcher(path).matches()) {
+                return paths.get(i);
+            }
+        }
+        return null;
     }
 
     /** The values of the header in every spelling the upstream will receive (and read as one). */

@@ -3,6 +3,7 @@ package io.certgate.pep.config;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.boundary.HeaderPolicy;
 import io.certgate.pdp.boundary.PathRules;
+import io.certgate.pep.ratelimit.ServiceLimits;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,10 +12,16 @@ import java.util.Set;
 
 /** One protected service of {@code gateway.yaml}: its TLS identity, client verification, upstream and policy. */
 public record ServiceConfig(String name, List<String> sni, Path serverCert, Path serverKey, Mtls mtls,
-        Upstream upstream, Policy policy, Request request) {
+        Upstream upstream, Policy policy, Request request, ServiceLimits rateLimits) {
 
     public ServiceConfig {
         sni = List.copyOf(sni);
+    }
+
+    /** A service without rate limits. */
+    public ServiceConfig(String name, List<String> sni, Path serverCert, Path serverKey, Mtls mtls,
+            Upstream upstream, Policy policy, Request request) {
+        this(name, sni, serverCert, serverKey, mtls, upstream, policy, request, ServiceLimits.none());
     }
 
     /**

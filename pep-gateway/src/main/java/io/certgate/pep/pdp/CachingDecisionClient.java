@@ -61,11 +61,17 @@ public final class CachingDecisionClient implements DecisionClient {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             JsonNode time = input.remove("time");
+            // limits.remaining changes with every request: keyed by it, no decision would ever be reused
+            JsonNode limits = input.path("limits");
+            JsonNode remaining = limits instanceof ObjectNode l ? l.remove("remaining") : null;
             try {
                 md.update(canonical.writeValueAsBytes(input));
             } finally {
                 if (time != null) {
                     input.set("time", time);
+                }
+                if (remaining != null) {
+                    ((ObjectNode) limits).set("remaining", remaining);
                 }
             }
             if (cert != null) {

@@ -18,6 +18,7 @@ import io.certgate.pdp.api.grpc.v1.DecisionServiceGrpc.DecisionServiceFutureStub
 import io.certgate.pdp.decision.Challenge;
 import io.certgate.pdp.decision.Decision;
 import io.certgate.pdp.decision.Effect;
+import io.certgate.pdp.decision.RateLimitObligation;
 import io.certgate.pdp.decision.Reason;
 import io.certgate.pdp.input.PresentedCertificate;
 import java.time.Duration;
@@ -90,8 +91,10 @@ public final class RemoteDecisionClient implements DecisionClient {
         List<Reason> reasons = r.getReasonsList().stream().map(x -> new Reason(x.getCode(), x.getMessage())).toList();
         Challenge challenge = r.hasChallenge() ? new Challenge(r.getChallenge().getType(),
                 r.getChallenge().getAcrValues(), r.getChallenge().getMaxAge()) : null;
+        List<RateLimitObligation> limits = r.getRateLimitsList().stream().map(l -> new RateLimitObligation(
+                l.getName(), l.getKey(), l.getRate(), l.getPeriodSeconds(), l.getBurst())).toList();
         return new Decision(r.getDecisionId(), r.getRevision(), effect, r.getStatus(), reasons,
-                r.getObligationHeadersMap(), challenge, r.getTtlSeconds());
+                r.getObligationHeadersMap(), challenge, r.getTtlSeconds(), limits);
     }
 
     @Override

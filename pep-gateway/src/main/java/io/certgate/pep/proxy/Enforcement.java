@@ -17,9 +17,12 @@ import io.certgate.pdp.decision.HeaderValues;
 import io.certgate.pdp.input.PresentedCertificate;
 import io.certgate.pep.config.ServiceConfig;
 import io.certgate.pep.pdp.DecisionClient;
+import io.certgate.pep.ratelimit.RateLimiter.Check;
+import io.certgate.pep.ratelimit.Verdict;
 import io.certgate.pep.tls.ClientVerification;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -38,9 +41,12 @@ final class Enforcement implements DecoratingHttpServiceFunction {
     private final DecisionClient pdp;
     private final Outcomes outcomes;
     private final Timer decisionLatency;
+    private final Throttle throttle;
 
-    Enforcement(ServiceConfig service, DecisionClient pdp, Outcomes outcomes, MeterRegistry registry) {
+    Enforcement(ServiceConfig service, DecisionClient pdp, Outcomes outcomes, Throttle throttle,
+            MeterRegistry registry) {
         this.service = service;
+        this.throttle = throttle;
         this.headers = service.request().headers();
         this.pdp = pdp;
         this.outcomes = outcomes;
@@ -57,6 +63,10 @@ final class Enforcement implements DecoratingHttpServiceFunction {
         ClientVerification v = e.verification;
         if (!service.policy().when().matches(request, req.headers(), headers)) {
             e.line.put("policy", "not applicable");
+            if (e.limit != null && !e.limit.allowed() && !throttle.reportOnly()) {
+                return throttle.tooManyRequests(e, e.limit, "");
+            }
+            throttle.upstreamHeaders(e, e.limit);
             return forward(delegate, ctx, req, e, "forward");
         }
         ObjectNode input = input(ctx, req.headers(), e);
@@ -89,18 +99,44 @@ final class Enforcement implements DecoratingHttpServiceFunction {
             addObligations(e, d);
             return forward(delegate, ctx, req, e, "passive");
         }
+        Verdict limit = e.limit;
+        boolean overLimit = limit != null && !limit.allowed() && !throttle.reportOnly();
         return switch (d.effect()) {
-            case ALLOW -> {
-                addObligations(e, d);
-                e.decided.put("x-decision-id", d.decisionId());
-                yield forward(delegate, ctx, req, e, "allow");
-            }
+            // The limiter is authoritative: a policy that ignores input.limits still gets its 429.
+            case ALLOW -> overLimit ? throttle.tooManyRequests(e, limit, d.decisionId()) : allow(delegate, ctx, req, e, d);
             case CHALLENGE, DENY -> {
                 DenyReply reply = DenyReply.of(d, outcomes.template());
+                if (overLimit && reply.status() == 429) {
+                    throttle.rateLimited(limit, "rejected");
+                    reply = Throttle.withHeaders(reply, limit);
+                }
                 String code = d.reasons().isEmpty() ? "DENIED" : d.reasons().get(0).code();
                 yield outcomes.finish(e, d.effect().wireName(), reply.status(), code, reply.toHttpResponse());
             }
         };
+    }
+
+    /** An allow still draws from the limits the decision resolved (client id, profile, obligations). */
+    private HttpResponse allow(HttpService delegate, ServiceRequestContext ctx, HttpRequest req, Exchange e,
+            Decision d) {
+        addObligations(e, d);
+        e.decided.put("x-decision-id", d.decisionId());
+        List<Check> checks = throttle.afterAllow(ctx, e, d.obligationHeaders(), d.rateLimits());
+        if (checks.isEmpty()) {
+            throttle.upstreamHeaders(e, e.limit);
+            return forward(delegate, ctx, req, e, "allow");
+        }
+        return HttpResponse.of(throttle.limiter().check(checks).handleAsync((v, failure) -> {
+            if (failure != null) {
+                return throttle.storeUnavailable(e);
+            }
+            Verdict tightest = e.limit == null ? v : Verdict.tighter(e.limit, v);
+            if (throttle.record(e, tightest)) {
+                return throttle.tooManyRequests(e, tightest, d.decisionId());
+            }
+            throttle.upstreamHeaders(e, tightest);
+            return forward(delegate, ctx, req, e, "allow");
+        }, ctx.eventLoop()));
     }
 
     private HttpResponse unavailable(HttpService delegate, ServiceRequestContext ctx, HttpRequest req, Exchange e,
@@ -162,6 +198,12 @@ final class Enforcement implements DecoratingHttpServiceFunction {
             copied.put("authorization", authorization);
         }
         in.putObject("service").put("id", service.name()).put("profile", service.policy().profile());
+        Verdict limit = e.limit;
+        if (limit != null) {
+            // report-only limits never make the policy refuse
+            in.putObject("limits").put("exceeded", !limit.allowed() && !throttle.reportOnly())
+                    .put("name", limit.name()).put("remaining", limit.remaining());
+        }
         return in;
     }
 }

@@ -5,6 +5,7 @@ import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.certgate.pdp.boundary.CanonicalRequest;
 import io.certgate.pdp.cert.CertificateIdentity;
+import io.certgate.pep.ratelimit.Verdict;
 import io.certgate.pep.tls.ClientVerification;
 import io.netty.util.AttributeKey;
 import java.util.LinkedHashMap;
@@ -31,6 +32,9 @@ final class Exchange {
     ClientVerification verification;
     @Nullable
     CertificateIdentity identity;
+    /** The tightest rate-limit verdict before the decision (null: no limit applied). */
+    @Nullable
+    Verdict limit;
     /** Headers for the upstream set by the decision (obligations, x-decision-id, fallback marker). */
     final Map<String, String> decided = new LinkedHashMap<>();
 

@@ -54,4 +54,8 @@ final class Outcomes {
     void count(String name, String tag, String value) {
         registry.counter(name, "service", service, tag, value).increment();
     }
+
+    void count2(String name, String tag, String value, String tag2, String value2) {
+        registry.counter(name, "service", service, tag, value, tag2, value2).increment();
+    }
 }

@@ -115,6 +115,8 @@ public final class DecisionGrpcService extends DecisionServiceGrpc.DecisionServi
                 .setStatus(d.status())
                 .putAllObligationHeaders(d.obligationHeaders())
                 .setTtlSeconds(d.ttlSeconds());
+        d.rateLimits().forEach(l -> b.addRateLimits(io.certgate.pdp.api.grpc.v1.RateLimit.newBuilder().setName(l.name())
+                .setKey(l.key()).setRate(l.rate()).setPeriodSeconds(l.periodSeconds()).setBurst(l.burst())));
         d.reasons().forEach(r -> b.addReasons(Reason.newBuilder().setCode(r.code()).setMessage(r.message())));
         if (d.challenge() != null) {
             b.setChallenge(Challenge.newBuilder().setType(d.challenge().type())
