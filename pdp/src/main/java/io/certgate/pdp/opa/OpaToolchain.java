@@ -137,9 +137,15 @@ public final class OpaToolchain {
         requireSuccess("opa check --strict", exec(List.of("check", "--strict", canonical(policiesDir)), null));
     }
 
+    /**
+     * Per-test deadline of {@code opa test}: its 5 s default fails property-style tests on a loaded 2-core
+     * machine although nothing is wrong.
+     */
+    private static final String TEST_TIMEOUT = "60s";
+
     /** Runs {@code opa test} and returns its report; throws when a test fails. */
     public String test(Path policiesDir) {
-        Processes.Result r = exec(List.of("test", canonical(policiesDir)), null);
+        Processes.Result r = exec(List.of("test", "--timeout", TEST_TIMEOUT, canonical(policiesDir)), null);
         requireSuccess("opa test", r);
         return r.output();
     }
@@ -149,7 +155,8 @@ public final class OpaToolchain {
      * percent, per file {@code not_covered} line ranges); throws when a test fails.
      */
     public String testCoverage(Path policiesDir) {
-        Processes.Result r = exec(List.of("test", "--coverage", "--format", "json", canonical(policiesDir)), null);
+        Processes.Result r = exec(List.of("test", "--timeout", TEST_TIMEOUT, "--coverage", "--format", "json",
+                canonical(policiesDir)), null);
         requireSuccess("opa test", r);
         return r.output();
     }
