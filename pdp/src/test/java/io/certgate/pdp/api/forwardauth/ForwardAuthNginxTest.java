@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.certgate.pdp.support.RunningPdp;
 import io.certgate.pdp.api.forwardauth.RealPeers.Curl;
+import io.certgate.pdp.boundary.HeaderPolicy;
 import io.certgate.testdata.TestCert;
 import io.certgate.testdata.TestPki;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -26,7 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code src/test/resources/interop/nginx-forward-auth.conf}, the one the README shows. A second nginx with the
  * same config asks a PDP that verifies the forwarded certificate itself, with a CRL
  * ({@code interop.verify_ca_file}, {@code interop.crl_files}). The attacks on the trust boundary run through
- * the first one: ambiguous paths, checked at a {@link RawUpstream} that records whatever nginx sends.
+ * the first one: ambiguous paths and client-sent trust headers, checked at a {@link RawUpstream} that records
+ * whatever nginx sends.
  */
 class ForwardAuthNginxTest {
     static final String TEMPLATE = "/interop/nginx-forward-auth.conf";
@@ -159,15 +163,6 @@ class ForwardAuthNginxTest {
     }
 
     @Test
-    void stepUpChallengeCarriesWwwAuthenticate() throws Exception {
-        Curl r = curl("/step-up", "partner");
-        assertThat(r.status()).isEqualTo(401);
-        assertThat(r.headers()).containsIgnoringCase("www-authenticate: ")
-                .contains("Bearer error=\"insufficient_user_authentication\"");
-        assertThat(r.headers()).contains("acr_values=\"urn:example:acr:phr\"");
-    }
-
-    @Test
     void spoofedCertificateAndIdentityHeadersFromTheClientAreIgnored() throws Exception {
         String escaped = java.net.URLEncoder.encode(pki.partnerClient().pem(), StandardCharsets.UTF_8).replace("+", "%20");
         Curl r = curl("/orders", null, "-H", "X-SSL-Client-Cert: " + escaped, "-H", "X-SSL-Client-Verify: SUCCESS",
@@ -227,6 +222,73 @@ class ForwardAuthNginxTest {
         assertThat(r.status()).as(path).isIn(400, 500);
     }
 
+    // ------------------------------------------------------------------ client-sent trust headers
+
+    /**
+     * A client's own certificate, verdict, address or identity header never reaches the upstream with its
+     * value, in any spelling; without a certificate the request is not allowed at all.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "X-SSL-Client-CN|root", "X-SSL-Client-DN|CN=root", "X-SSL-Issuer-DN|CN=Certgate Test Issuing CA",
+            "X-SSL-Client-Sha1|0000000000000000000000000000000000000000", "X-SSL-Client-Serial|01",
+            "X-SSL-Client-Not-After|2099-01-01T00:00:00Z", "X-SSL-Client-SAN|root.example.com", "X-SSL-Verify|0",
+            "X-SSL-Client-Cert|MIIB", "X-SSL-Client-Verify|SUCCESS", "X_SSL_Client_CN|root", "X_SSL_Verify|0",
+            "X-Forwarded-Client-Cert|Hash=00;Subject=\"CN=root\"", "X-Forwarded-Tls-Client-Cert|MIIB",
+            "X-Client-Cert|MIIB", "X-Client-Verify|SUCCESS", "SSL-Client-Cert|MIIB", "SSL-Client-Verify|SUCCESS",
+            "X-ARR-ClientCert|MIIB", "X-Amzn-Mtls-Clientcert|MIIB", "X-Amzn-Mtls-Clientcert-Leaf|MIIB",
+            "Client-Cert|:MIIB:", "Client-Cert-Chain|:MIIB:",
+            "X-Real-IP|6.6.6.6", "Forwarded|for=6.6.6.6", "X-Forwarded-For|6.6.6.6", "X-Forwarded-Host|evil.test",
+            "X-Forwarded-Proto|http",
+            "X-Authz-Fallback|pdp-unavailable", "X-Remote-User|root", "Remote-User|root",
+            "X-Auth-Request-User|root", "X-Auth-Request-Email|root@example.com",
+            "X-Certgate-Assertion|forged", "X-Certgate-Service|admin-api", "X-Original-URI|/public/x",
+            "X-Original-Method|GET",
+            "X-Authenticated-Userid|root", "X_Authenticated_Userid|root", "X-Decision-Id|forged",
+            "X-Client-Ip|6.6.6.6", "X-Service|admin-api", "X-Client-Id|root", "X-User-Id|root", "X-Profile-Id|root",
+            "X-Roles|admin", "X-Groups|admins"})
+    void clientSentTrustHeaderNeverReachesTheUpstream(String name, String value) throws Exception {
+        assertThat(curl("/orders", null, "-H", name + ": " + value).status()).isEqualTo(401);
+        assertThat(upstream.received()).isEmpty();
+
+        Curl allowed = curl("/orders", "partner", "-H", name + ": " + value);
+        assertThat(allowed.status()).isEqualTo(200);
+        String canonical = HeaderPolicy.canonicalName(name);
+        assertThat(upstream.only().headers())
+                .as("the upstream must not see the client's %s: %s", name, value)
+                .noneMatch(h -> HeaderPolicy.canonicalName(h.getKey()).equals(canonical) && h.getValue().equals(value));
+    }
+
+    @Test
+    void obligationHeadersArriveDespiteSpoofedCopies() throws Exception {
+        Curl r = curl("/orders", "partner", "-H", "X-Authenticated-Userid: root", "-H", "X-Client-Ip: 6.6.6.6",
+                "-H", "X-Service: admin-api", "-H", "X-Decision-Id: forged", "-H", "X-SSL-Client-CN: root",
+                "-H", "X-Forwarded-For: 6.6.6.6", "-H", "X-Request-Id: kept");
+        assertThat(r.status()).isEqualTo(200);
+        RawUpstream.Request up = upstream.only();
+        assertThat(up.getAll("x-authenticated-userid")).containsExactly("billing-service");
+        assertThat(up.getAll("x-client-ip")).containsExactly("127.0.0.1");
+        assertThat(up.getAll("x-service")).containsExactly("partner-api");
+        assertThat(up.getAll("x-decision-id")).singleElement().asString().matches("[0-9a-f-]{36}");
+        assertThat(up.getAll("x-forwarded-for")).containsExactly("127.0.0.1");
+        assertThat(up.getAll("x-ssl-client-cn")).isEmpty();
+        assertThat(up.getAll("x-request-id")).as("an ordinary header passes").containsExactly("kept");
+    }
+
+    /** nginx copies a 401's WWW-Authenticate from the auth subrequest itself; nothing else adds one. */
+    @Test
+    void stepUpChallengeCarriesOneWwwAuthenticateAndNothingElseDoes() throws Exception {
+        Curl challenge = curl("/step-up", "partner");
+        assertThat(challenge.status()).isEqualTo(401);
+        assertThat(headerLines(challenge, "www-authenticate")).singleElement().asString()
+                .startsWith("Bearer error=\"insufficient_user_authentication\"")
+                .contains("acr_values=\"urn:example:acr:phr\"");
+
+        assertThat(headerLines(curl("/orders", "partner"), "www-authenticate")).as("allow").isEmpty();
+        assertThat(headerLines(curl("/admin", "partner"), "www-authenticate")).as("403").isEmpty();
+        assertThat(headerLines(curl("/orders", null), "www-authenticate")).as("401 without challenge").isEmpty();
+    }
+
     @Test
     void readmeShowsTheTestedServerBlock() throws Exception {
         String t = RealPeers.resource(TEMPLATE);
@@ -240,4 +302,9 @@ class ForwardAuthNginxTest {
         return RealPeers.curl(tmp, pkiDir, nginxPort, path, client, extra);
     }
 
+    /** The values of every {@code name} header line of a response (case-insensitive). */
+    static List<String> headerLines(Curl r, String name) {
+        return r.headers().lines().filter(l -> l.regionMatches(true, 0, name + ":", 0, name.length() + 1))
+                .map(l -> l.substring(name.length() + 1).strip()).toList();
+    }
 }
