@@ -1,8 +1,9 @@
 package test.gate
 
 # A small gate for the interop tests: certificate presence and verification,
-# a client allow-list, a step-up path and a forbidden /admin area; /whoami
-# allows anyone and echoes what the PDP believes of the caller.
+# a client allow-list, clients allowed only under /public/, a step-up path and
+# a forbidden /admin area; /whoami allows anyone and echoes what the PDP
+# believes of the caller.
 
 # METADATA
 # entrypoint: true
@@ -33,7 +34,14 @@ decision := {
 	"ttl_seconds": 0,
 } if {
 	input.request.path == "/step-up"
-} else := {
+} else := allow if {
+	input.certificate.cn in data.clients
+} else := allow if {
+	input.certificate.cn in data.public_clients
+	startswith(input.request.path, "/public/")
+} else := deny(403, "CLIENT_NOT_ALLOWED", "the client is not allowed")
+
+allow := {
 	"effect": "allow",
 	"status": 200,
 	"reasons": [],
@@ -47,9 +55,7 @@ decision := {
 		"x-seen-cookie": object.get(input, ["request", "headers", "cookie"], "not forwarded"),
 	}},
 	"ttl_seconds": 0,
-} if {
-	input.certificate.cn in data.clients
-} else := deny(403, "CLIENT_NOT_ALLOWED", "the client is not allowed")
+}
 
 deny(status, code, message) := {
 	"effect": "deny",
