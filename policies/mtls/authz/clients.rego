@@ -84,10 +84,11 @@ value_matches(have, value) if {
 	have in value
 }
 
+# Without a certificate, a valid API key names the client (api_keys.rego).
 client_id := id if {
 	count(matched_clients) == 1
 	some id in matched_clients
-}
+} else := api_key_client_id if api_keys_accepted
 
 client := data.mtls.clients[client_id]
 
@@ -128,6 +129,7 @@ policy_violations contains reason("PROFILE_NOT_ALLOWED", profile_detail) if {
 }
 
 policy_violations contains reason("CERT_NOT_PINNED", concat("", ["client ", quote(client_id)])) if {
+	cert_in_scope
 	pins_certificates(client.pinned)
 	not client_cert_pinned
 }

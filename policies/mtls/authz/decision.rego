@@ -144,7 +144,7 @@ effective_client_id := client_id if {
 	cert_in_scope
 	allow_any_client
 	count(matched_clients) == 0
-}
+} else := client_id if api_key
 
 # Roles: the client's roles plus data.mtls.group_roles of the subject's groups.
 roles contains r if {

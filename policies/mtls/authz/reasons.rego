@@ -15,7 +15,7 @@ classes := {
 }
 
 catalog := {
-	# 401: the client certificate itself
+	# 401: the client's credential (its certificate, or an API key)
 	"CERT_MISSING": {
 		"status": 401, "class": "certificate",
 		"message": "a client certificate is required",
@@ -31,6 +31,14 @@ catalog := {
 	"CERT_REVOKED": {
 		"status": 401, "class": "certificate",
 		"message": "the client certificate has been revoked",
+	},
+	"API_KEY_INVALID": {
+		"status": 401, "class": "certificate",
+		"message": "the API key is not valid",
+	},
+	"API_KEY_NOT_ACCEPTED": {
+		"status": 401, "class": "certificate",
+		"message": "the service does not accept API keys",
 	},
 	# 405
 	"METHOD_NOT_ALLOWED": {
@@ -58,6 +66,10 @@ catalog := {
 	"CLIENT_AMBIGUOUS": {
 		"status": 403, "class": "policy",
 		"message": "the certificate matches more than one registered client",
+	},
+	"CLIENT_NOT_MIGRATING": {
+		"status": 403, "class": "policy",
+		"message": "the client must authenticate with its certificate",
 	},
 	"PROFILE_NOT_ALLOWED": {
 		"status": 403, "class": "policy",
@@ -150,6 +162,10 @@ certificate_code("CERT_MISSING")
 
 certificate_code("CERT_REVOKED")
 
+certificate_code("API_KEY_INVALID")
+
+certificate_code("API_KEY_NOT_ACCEPTED")
+
 challenge_code("MFA_STALE")
 
 challenge_code("MFA_ACR_INSUFFICIENT")
@@ -178,6 +194,10 @@ certificate_message("CERT_MISSING") := "a client certificate is required"
 
 certificate_message("CERT_REVOKED") := "the client certificate has been revoked"
 
+certificate_message("API_KEY_INVALID") := "the API key is not valid"
+
+certificate_message("API_KEY_NOT_ACCEPTED") := "the service does not accept API keys"
+
 challenge_message("MFA_STALE") := "multi-factor authentication is too old"
 
 challenge_message("MFA_ACR_INSUFFICIENT") := "the authentication context class is not sufficient"
@@ -201,6 +221,8 @@ policy_message("ISSUER_NOT_ALLOWED") := "the certificate issuer is not allowed"
 policy_message("CLIENT_UNKNOWN") := "the client is not registered"
 
 policy_message("CLIENT_AMBIGUOUS") := "the certificate matches more than one registered client"
+
+policy_message("CLIENT_NOT_MIGRATING") := "the client must authenticate with its certificate"
 
 policy_message("PROFILE_NOT_ALLOWED") := "the client is not allowed to use this profile"
 

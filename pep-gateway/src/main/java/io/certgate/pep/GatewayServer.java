@@ -3,9 +3,12 @@ package io.certgate.pep;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.TlsKeyPair;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.Server;
@@ -21,6 +24,8 @@ import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.engine.EngineOptions;
+import io.certgate.pep.assertion.AssertionKeys;
+import io.certgate.pep.assertion.AssertionSigner;
 import io.certgate.pep.audit.AccessLog;
 import io.certgate.pep.config.GatewayConfig;
 import io.certgate.pep.config.ServiceConfig;
@@ -92,8 +97,10 @@ public final class GatewayServer implements AutoCloseable {
             watchConfiguredCertificates(expiry, svc);
             RateLimiter limiter = new RateLimiter(svc.name(), svc.rateLimits(), rateLimitStore,
                     new LocalBuckets(MAX_LOCAL_KEYS), registry);
+            AssertionSigner assertions = svc.assertion() == null ? null : new AssertionSigner(config.assertions(),
+                    svc.name(), svc.assertion().ttl(), svc.assertion().cache(), clock);
             HttpService enforcing = EnforcementChain.of(svc, verifier, pdp, identities, seenClients, upstream,
-                    audit, registry, limiter);
+                    audit, registry, limiter, assertions);
             // Armeria's own deadline is a backstop behind the chain's: body, decision and upstream in turn.
             Duration deadline = svc.request().bodyTimeout().plus(svc.upstream().timeout())
                     .plus(config.pdp().timeout()).plus(Duration.ofSeconds(5));
@@ -106,7 +113,7 @@ public final class GatewayServer implements AutoCloseable {
             }
         }
         this.server = sb.build();
-        this.admin = config.admin().port() < 0 ? null : adminServer(config.admin(), registry);
+        this.admin = config.admin().port() < 0 ? null : adminServer(config.admin(), registry, config.assertions());
     }
 
     private static void watchConfiguredCertificates(CertificateExpiryMetrics expiry, ServiceConfig svc)
@@ -124,8 +131,15 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
-    private Server adminServer(GatewayConfig.Admin cfg, MeterRegistry registry) {
+    private Server adminServer(GatewayConfig.Admin cfg, MeterRegistry registry, @Nullable AssertionKeys keys) {
         var admin = Server.builder().http(new java.net.InetSocketAddress(cfg.host(), cfg.port()));
+        if (keys != null) {
+            // Upstreams verify assertions with these; the previous key stays listed during a rotation.
+            String jwks = keys.jwks();
+            admin.service("/.well-known/jwks.json", (ctx, req) -> HttpResponse.of(ResponseHeaders.builder(HttpStatus.OK)
+                    .contentType(MediaType.parse("application/jwk-set+json"))
+                    .set(HttpHeaderNames.CACHE_CONTROL, "max-age=300").build(), HttpData.ofUtf8(jwks)));
+        }
         if (registry instanceof PrometheusMeterRegistry prometheus) {
             admin.service("/metrics", PrometheusExpositionService.of(prometheus.getPrometheusRegistry()));
         }

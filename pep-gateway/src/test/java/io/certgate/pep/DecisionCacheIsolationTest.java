@@ -90,7 +90,8 @@ class DecisionCacheIsolationTest {
         OpaToolchain.locate(OpaToolchain.defaultToolsDir()).buildWasmBundle(policies(), bundle, "c1", List.of());
         String mtls = "{verify: optional, ca_file: ca.pem}";
         String upstream = "{url: \"http://127.0.0.1:" + echo.activeLocalPort() + "\"}";
-        String service = E2e.service("cached", HOST, mtls, upstream, "{}");
+        String service = E2e.service("cached", HOST, mtls, upstream, "{}",
+                "{headers: {obligations: [x-client-id, x-client-ou]}}");
         embedded = e.start(E2e.gateway("{mode: embedded, bundle: " + bundle + ", entrypoint: gw/authz/decision}",
                 "", service)).port();
 

@@ -101,6 +101,8 @@ public final class DecisionService {
             return d;
         }
         enricher.enrich(input, cert, policy.timezones(), keepCallerTime);
+        // Before the cache key and the log: from here on the input names the key, never its digest.
+        policy.apiKeys().resolve(input);
         // Provider facts are part of the input, so the cache key below covers them (no cross-user hits).
         ObjectNode providers = enricher.attributes(input);
         String key = cache == null ? null : cacheKey(policy.revision(), path, input);

@@ -3,6 +3,7 @@ package io.certgate.pdp.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.styra.opa.wasm.OpaPolicy;
+import io.certgate.pdp.apikey.ApiKeyDirectory;
 import io.certgate.pdp.bundle.Bundle;
 import java.time.DateTimeException;
 import java.time.ZoneId;
@@ -29,6 +30,7 @@ public final class LoadedPolicy {
     private final String dataJson;
     private final Map<String, Integer> entrypoints;
     private final Set<ZoneId> timezones;
+    private final ApiKeyDirectory apiKeys;
     private static final long RETIRED_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final ArrayBlockingQueue<Evaluator> idle;
@@ -51,6 +53,7 @@ public final class LoadedPolicy {
             idle.add(watched(newPolicy()));
         }
         this.timezones = findTimezones(bundle.data());
+        this.apiKeys = ApiKeyDirectory.fromData(bundle.data());
     }
 
     private OpaPolicy newPolicy() {
@@ -84,6 +87,11 @@ public final class LoadedPolicy {
     /** Every IANA zone named by a {@code "timezone"} field in the data document. */
     public Set<ZoneId> timezones() {
         return timezones;
+    }
+
+    /** The bundle's API keys ({@code data.mtls.api_keys}), by digest. */
+    public ApiKeyDirectory apiKeys() {
+        return apiKeys;
     }
 
     /**

@@ -13,6 +13,8 @@ import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.pip.ProvidersConfig;
 import io.certgate.pep.ratelimit.ServiceLimits;
 import io.certgate.pep.ratelimit.StoreConfig;
+import io.certgate.pep.assertion.AssertionKeys;
+import io.certgate.pep.assertion.SigningKey;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -34,21 +36,16 @@ import java.util.Set;
  * @param services protected services, selected by SNI
  * @param auditEnabled one JSON access-log line per request
  * @param auditMask access-log fields replaced by "***" (e.g. subject_dn)
- * @param admin the plain-HTTP admin port (metrics, health)
+ * @param admin the plain-HTTP admin port (metrics, health, JWKS)
  * @param rateLimitStore where rate-limit budgets live (memory, or Redis shared by every replica)
+ * @param assertions the keys that sign identity assertions ({@code assertions:}), or null without any
  */
 public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boolean auditEnabled,
-        List<String> auditMask, Admin admin, StoreConfig rateLimitStore) {
+        List<String> auditMask, Admin admin, StoreConfig rateLimitStore, @Nullable AssertionKeys assertions) {
 
     public GatewayConfig {
         services = List.copyOf(services);
         auditMask = List.copyOf(auditMask);
-    }
-
-    /** A gateway whose rate limits (if any) count in memory. */
-    public GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boolean auditEnabled,
-            List<String> auditMask, Admin admin) {
-        this(port, pdp, services, auditEnabled, auditMask, admin, StoreConfig.local());
     }
 
     /** Embedded (in-process, the default) or remote (gRPC) PDP. */
@@ -128,11 +125,17 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         List<String> mask = audit.strings("mask");
         audit.rejectUnknownKeys();
         StoreConfig store = RateLimitsConfig.store(root.section("rate_limits"), baseDir);
+        AssertionKeys assertions = root.has("assertions") ? assertionKeys(root.section("assertions"), baseDir) : null;
+        for (int i = 0; i < services.size(); i++) {
+            if (services.get(i).assertion() != null && assertions == null && !root.has("assertions")) {
+                errors.add("services[" + i + "].assertion: needs the signing keys in the top-level assertions.keys");
+            }
+        }
         root.rejectUnknownKeys();
         if (!errors.isEmpty()) {
             throw new ConfigException(name, errors);
         }
-        return new GatewayConfig(port, pdp, services, auditEnabled, mask, admin, store);
+        return new GatewayConfig(port, pdp, services, auditEnabled, mask, admin, store, assertions);
     }
 
     private static Pdp pdp(ConfigNode n, Path baseDir) {
@@ -278,6 +281,8 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         p.rejectUnknownKeys();
         ServiceConfig.Request request = request(s.section("request"));
         ServiceLimits limits = RateLimitsConfig.service(s.section("rate_limits"));
+        ServiceConfig.ApiKeys apiKeys = apiKeys(s, verify);
+        ServiceConfig.Assertion assertion = assertion(s);
         s.rejectUnknownKeys();
         if (name == null || cert == null || key == null || upstream == null) {
             return null;
@@ -286,7 +291,76 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
                 new ServiceConfig.Mtls(verify, ca, strategy, ignore, crls, ocspEnabled, softFail, advertise),
                 new ServiceConfig.Upstream(upstream, clientCert, clientKey, upstreamCa, Duration.ofMillis(upstreamTimeout)),
                 new ServiceConfig.Policy(enforce, profile == null ? "" : profile, condition, failOpen, template, forward),
-                request, limits);
+                request, limits, apiKeys, assertion);
+    }
+
+    @Nullable
+    private static AssertionKeys assertionKeys(ConfigNode a, Path baseDir) {
+        String issuer = a.string("issuer", "certgate");
+        List<SigningKey> keys = new ArrayList<>();
+        Set<String> kids = new HashSet<>();
+        List<ConfigNode> list = a.sections("keys");
+        if (list.isEmpty()) {
+            a.error("keys", "at least one {kid, key_file} is required; the first signs, all are published");
+        }
+        for (ConfigNode k : list) {
+            String kid = k.string("kid", null);
+            Path file = file(k, "key_file", baseDir, true);
+            k.rejectUnknownKeys();
+            if (kid == null || !kid.matches("[A-Za-z0-9._-]{1,64}")) {
+                k.error("kid", "required: 1 to 64 letters, digits, '.', '_' or '-'");
+                continue;
+            }
+            if (!kids.add(kid)) {
+                k.error("kid", "duplicate key id '" + kid + "'");
+            }
+            if (file != null && Files.isReadable(file)) {
+                try {
+                    keys.add(SigningKey.load(kid, file));
+                } catch (IOException | IllegalArgumentException e) {
+                    k.error("key_file", file + ": " + e.getMessage());
+                }
+            }
+        }
+        a.rejectUnknownKeys();
+        return keys.isEmpty() ? null : new AssertionKeys(issuer, keys);
+    }
+
+    @Nullable
+    private static ServiceConfig.ApiKeys apiKeys(ConfigNode s, VerifyMode verify) {
+        if (!s.has("api_keys")) {
+            return null;
+        }
+        ConfigNode k = s.section("api_keys");
+        String header = headerName(k, "header", ServiceConfig.ApiKeys.DEFAULT_HEADER);
+        k.rejectUnknownKeys();
+        if (verify != VerifyMode.OPTIONAL) {
+            s.error("api_keys", "only for mtls.verify: optional (a partner migrating to certificates); this service"
+                    + " has verify: " + verify.name().toLowerCase(Locale.ROOT));
+        }
+        return new ServiceConfig.ApiKeys(header);
+    }
+
+    @Nullable
+    private static ServiceConfig.Assertion assertion(ConfigNode s) {
+        if (!s.has("assertion")) {
+            return null;
+        }
+        ConfigNode a = s.section("assertion");
+        String header = headerName(a, "header", ServiceConfig.Assertion.DEFAULT_HEADER);
+        int ttl = a.integer("ttl_seconds", 60, 5, 3600);
+        boolean cache = a.bool("cache", true);
+        a.rejectUnknownKeys();
+        return new ServiceConfig.Assertion(header, Duration.ofSeconds(ttl), cache);
+    }
+
+    private static String headerName(ConfigNode n, String key, String fallback) {
+        String v = n.string(key, fallback).toLowerCase(Locale.ROOT);
+        if (!v.matches("[a-z0-9][a-z0-9-]*") || v.equals("host") || v.equals("authorization")) {
+            n.error(key, "must be a header name of letters, digits and '-' (not host or authorization), got '"
+                    + v + "'");
+        }
+        return v;
     }
 
     private static ServiceConfig.Request request(ConfigNode r) {

@@ -12,16 +12,11 @@ import java.util.Set;
 
 /** One protected service of {@code gateway.yaml}: its TLS identity, client verification, upstream and policy. */
 public record ServiceConfig(String name, List<String> sni, Path serverCert, Path serverKey, Mtls mtls,
-        Upstream upstream, Policy policy, Request request, ServiceLimits rateLimits) {
+        Upstream upstream, Policy policy, Request request, ServiceLimits rateLimits, @Nullable ApiKeys apiKeys,
+        @Nullable Assertion assertion) {
 
     public ServiceConfig {
         sni = List.copyOf(sni);
-    }
-
-    /** A service without rate limits. */
-    public ServiceConfig(String name, List<String> sni, Path serverCert, Path serverKey, Mtls mtls,
-            Upstream upstream, Policy policy, Request request) {
-        this(name, sni, serverCert, serverKey, mtls, upstream, policy, request, ServiceLimits.none());
     }
 
     /**
@@ -71,5 +66,27 @@ public record ServiceConfig(String name, List<String> sni, Path serverCert, Path
         public Policy {
             forwardHeaders = List.copyOf(forwardHeaders);
         }
+    }
+
+    /**
+     * API keys as the identity of partners still migrating to certificates ({@code api_keys:}, only with
+     * {@code mtls.verify: optional}). The key is read from {@code header} or {@code Authorization: ApiKey …},
+     * sent to the PDP only as its SHA-256 and never forwarded upstream.
+     *
+     * @param header lower-case header name carrying the key
+     */
+    public record ApiKeys(String header) {
+        public static final String DEFAULT_HEADER = "x-api-key";
+    }
+
+    /**
+     * The signed identity assertion sent upstream on every allowed request ({@code assertion:}).
+     *
+     * @param header lower-case header name (a client's copy is always removed)
+     * @param ttl lifetime of an assertion ({@code exp - iat})
+     * @param cache reuse an assertion for the same identity until a quarter of its lifetime is left
+     */
+    public record Assertion(String header, Duration ttl, boolean cache) {
+        public static final String DEFAULT_HEADER = "x-certgate-assertion";
     }
 }

@@ -6,6 +6,7 @@ import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.server.DecoratingHttpServiceFunction;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceRequestContext;
@@ -15,6 +16,7 @@ import io.certgate.pdp.boundary.HeaderPolicy;
 import io.certgate.pdp.decision.Decision;
 import io.certgate.pdp.decision.HeaderValues;
 import io.certgate.pdp.input.PresentedCertificate;
+import io.certgate.pep.assertion.AssertionSigner;
 import io.certgate.pep.config.ServiceConfig;
 import io.certgate.pep.pdp.DecisionClient;
 import io.certgate.pep.ratelimit.RateLimiter.Check;
@@ -22,7 +24,9 @@ import io.certgate.pep.ratelimit.Verdict;
 import io.certgate.pep.tls.ClientVerification;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -42,11 +46,16 @@ final class Enforcement implements DecoratingHttpServiceFunction {
     private final Outcomes outcomes;
     private final Timer decisionLatency;
     private final Throttle throttle;
+    private final CredentialMetrics credentials;
+    @Nullable
+    private final AssertionSigner assertions;
 
     Enforcement(ServiceConfig service, DecisionClient pdp, Outcomes outcomes, Throttle throttle,
-            MeterRegistry registry) {
+            MeterRegistry registry, @Nullable AssertionSigner assertions) {
         this.service = service;
         this.throttle = throttle;
+        this.credentials = new CredentialMetrics(service.name(), registry);
+        this.assertions = assertions;
         this.headers = service.request().headers();
         this.pdp = pdp;
         this.outcomes = outcomes;
@@ -70,6 +79,7 @@ final class Enforcement implements DecoratingHttpServiceFunction {
             return forward(delegate, ctx, req, e, "forward");
         }
         ObjectNode input = input(ctx, req.headers(), e);
+        e.line.put("credential", CredentialMetrics.of(e));
         PresentedCertificate cert = null;
         if (v != null && v.present()) {
             cert = new PresentedCertificate(ClientCertificateCheck.der(v.chain()), v.verified(), v.code(),
@@ -124,7 +134,7 @@ final class Enforcement implements DecoratingHttpServiceFunction {
         List<Check> checks = throttle.afterAllow(ctx, e, d.obligationHeaders(), d.rateLimits());
         if (checks.isEmpty()) {
             throttle.upstreamHeaders(e, e.limit);
-            return forward(delegate, ctx, req, e, "allow");
+            return forwardAllowed(delegate, ctx, req, e, d);
         }
         return HttpResponse.of(throttle.limiter().check(checks).handleAsync((v, failure) -> {
             if (failure != null) {
@@ -135,8 +145,19 @@ final class Enforcement implements DecoratingHttpServiceFunction {
                 return throttle.tooManyRequests(e, tightest, d.decisionId());
             }
             throttle.upstreamHeaders(e, tightest);
-            return forward(delegate, ctx, req, e, "allow");
+            return forwardAllowed(delegate, ctx, req, e, d);
         }, ctx.eventLoop()));
+    }
+
+    /** Forwards an allowed request, counting its credential and attaching the identity assertion. */
+    private HttpResponse forwardAllowed(HttpService delegate, ServiceRequestContext ctx, HttpRequest req, Exchange e,
+            Decision d) {
+        String client = d.obligationHeaders().get("x-client-id");
+        credentials.allowed(client == null ? null : HeaderValues.sanitize(client), CredentialMetrics.of(e));
+        if (assertions != null) {
+            e.decided.put(service.assertion().header(), assertions.assertion(identity(e, d), d.decisionId()));
+        }
+        return forward(delegate, ctx, req, e, "allow");
     }
 
     private HttpResponse unavailable(HttpService delegate, ServiceRequestContext ctx, HttpRequest req, Exchange e,
@@ -150,6 +171,32 @@ final class Enforcement implements DecoratingHttpServiceFunction {
         }
         return outcomes.refuse(e, 503, "PDP_UNAVAILABLE",
                 "the policy decision point is unavailable; access is denied until it answers");
+    }
+
+    /** Who the decision let through, from the reference policy's identity obligations and the certificate. */
+    private AssertionSigner.Identity identity(Exchange e, Decision d) {
+        Map<String, String> h = d.obligationHeaders();
+        String client = clean(h.get("x-client-id"));
+        String user = clean(h.get("x-authenticated-userid"));
+        String subject = user != null ? user : client != null ? client
+                : e.identity != null ? e.identity.subjectDn() : "anonymous";
+        String profile = clean(h.get("x-profile-id"));
+        List<String> roles = new ArrayList<>();
+        String r = clean(h.get("x-roles"));
+        if (r != null) {
+            for (String role : r.split(",")) {
+                if (!role.isBlank()) {
+                    roles.add(role.strip());
+                }
+            }
+        }
+        return new AssertionSigner.Identity(subject, client, profile == null ? service.policy().profile() : profile,
+                roles, e.identity == null ? null : e.identity.sha256());
+    }
+
+    @Nullable
+    private static String clean(@Nullable String value) {
+        return value == null || value.isEmpty() ? null : HeaderValues.sanitize(value);
     }
 
     private void addObligations(Exchange e, Decision d) {
@@ -185,17 +232,25 @@ final class Enforcement implements DecoratingHttpServiceFunction {
         r.put("path", request.path());
         r.put("host", request.host());
         ObjectNode copied = r.putObject("headers");
+        ServiceConfig.ApiKeys apiKeys = service.apiKeys();
         for (String name : service.policy().forwardHeaders()) {
             String value = h.get(name);
-            if (value != null && headers.fromClient(name)) {
+            if (value != null && headers.fromClient(name) && (apiKeys == null || !name.equals(apiKeys.header()))) {
                 copied.put(name, value);
             }
         }
         // The PDP's MFA provider verifies the bearer token and removes it from the input before the policy
-        // and the decision log see it (the decision log masks it otherwise).
+        // and the decision log see it (the decision log masks it otherwise). An API key never goes: only
+        // its digest, which the PDP replaces by the key's id.
         String authorization = h.get(HttpHeaderNames.AUTHORIZATION);
-        if (authorization != null) {
+        if (authorization != null && !(apiKeys != null && ApiKeyCheck.isApiKeyAuthorization(authorization))) {
             copied.put("authorization", authorization);
+        }
+        if (apiKeys != null) {
+            ObjectNode key = in.putObject("api_key").put("present", e.apiKeyDigest != null);
+            if (e.apiKeyDigest != null) {
+                key.put("sha256", e.apiKeyDigest);
+            }
         }
         in.putObject("service").put("id", service.name()).put("profile", service.policy().profile());
         Verdict limit = e.limit;

@@ -35,6 +35,9 @@ final class Exchange {
     /** The tightest rate-limit verdict before the decision (null: no limit applied). */
     @Nullable
     Verdict limit;
+    /** SHA-256 (hex) of the API key the request presents ({@link ApiKeyCheck}); the key itself is not kept. */
+    @Nullable
+    String apiKeyDigest;
     /** Headers for the upstream set by the decision (obligations, x-decision-id, fallback marker). */
     final Map<String, String> decided = new LinkedHashMap<>();
 

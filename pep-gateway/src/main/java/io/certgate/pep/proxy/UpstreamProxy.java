@@ -36,6 +36,9 @@ final class UpstreamProxy implements HttpService {
     private final String service;
     private final WebClient upstream;
     private final HeaderPolicy headers;
+    /** Header names the gateway consumes or sets itself: a client's copy never passes. */
+    private final Set<String> consumed = new HashSet<>();
+    private final boolean apiKeys;
     private final Duration bodyTimeout;
     private final Outcomes outcomes;
 
@@ -43,6 +46,13 @@ final class UpstreamProxy implements HttpService {
         this.service = service.name();
         this.upstream = upstream;
         this.headers = service.request().headers();
+        this.apiKeys = service.apiKeys() != null;
+        if (service.apiKeys() != null) {
+            consumed.add(service.apiKeys().header());
+        }
+        if (service.assertion() != null) {
+            consumed.add(service.assertion().header());
+        }
         this.bodyTimeout = service.request().bodyTimeout();
         this.outcomes = outcomes;
     }
@@ -86,7 +96,9 @@ final class UpstreamProxy implements HttpService {
         Set<String> nominated = connectionNominated(in);
         in.forEach((name, value) -> {
             String n = name.toString();
-            if (headers.fromClient(n) && !nominated.contains(n)) {
+            if (headers.fromClient(n) && !nominated.contains(n) && !consumed.contains(HeaderPolicy.canonicalName(n))
+                    && !(apiKeys && name.equals(HttpHeaderNames.AUTHORIZATION)
+                            && ApiKeyCheck.isApiKeyAuthorization(value))) {
                 out.add(name, value);
             }
         });
