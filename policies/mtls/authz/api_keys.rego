@@ -5,7 +5,11 @@
 # input.api_key says {present, valid, client_id, key_id}: the key itself
 # never enters the input. Only clients marked migrating: true may use a key.
 # A presented certificate identifies the client: the key is then ignored.
-# 401 class: API_KEY_NOT_ACCEPTED, API_KEY_INVALID, CERT_MISSING (neither).
+# A key the bundle does not know may be looked up by the PDP's api_keys
+# attribute provider: api_key.status is then ok, stale (its last answer,
+# accepted) or unavailable (valid: false; the key could not be checked).
+# 401 class: API_KEY_NOT_ACCEPTED, API_KEY_INVALID, API_KEY_UNAVAILABLE,
+# CERT_MISSING (neither).
 # 403 class: CLIENT_NOT_MIGRATING.
 package mtls.authz
 
@@ -47,7 +51,17 @@ certificate_violations contains reason("API_KEY_INVALID", "") if {
 	api_keys_accepted
 	api_key
 	not api_key_client_id
+	not api_key_unavailable
 }
+
+# The provider could not say: fail closed, but tell the client to retry
+# rather than that its key is wrong.
+certificate_violations contains reason("API_KEY_UNAVAILABLE", "") if {
+	api_keys_accepted
+	api_key_unavailable
+}
+
+api_key_unavailable if api_key.status == "unavailable"
 
 policy_violations contains reason("CLIENT_NOT_MIGRATING", api_key_client_detail) if {
 	api_keys_accepted

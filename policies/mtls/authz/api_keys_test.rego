@@ -26,6 +26,22 @@ test_unknown_key_is_rejected_with_401 if {
 	d.reasons == [{"code": "API_KEY_INVALID", "message": "the API key is not valid"}]
 }
 
+test_key_the_provider_could_not_check_is_rejected_as_unavailable if {
+	d := authz.decision with input as patch(key_input, {"api_key": {"valid": false, "status": "unavailable", "client_id": null, "key_id": null}})
+	d.status == 401
+	d.reasons == [{"code": "API_KEY_UNAVAILABLE", "message": "the API key could not be verified"}]
+}
+
+test_key_from_a_stale_provider_answer_is_accepted if {
+	d := authz.decision with input as patch(key_input, {"api_key": {"status": "stale"}})
+	d.effect == "allow"
+}
+
+test_key_the_provider_does_not_know_is_invalid if {
+	d := authz.decision with input as patch(key_input, {"api_key": {"valid": false, "status": "ok", "client_id": null, "key_id": null}})
+	d.reasons == [{"code": "API_KEY_INVALID", "message": "the API key is not valid"}]
+}
+
 test_valid_key_of_an_unregistered_client_is_invalid if {
 	d := authz.decision with input as patch(key_input, {"api_key": {"client_id": "gone"}})
 	d.reasons == [{"code": "API_KEY_INVALID", "message": "the API key is not valid"}]

@@ -36,6 +36,10 @@ catalog := {
 		"status": 401, "class": "certificate",
 		"message": "the API key is not valid",
 	},
+	"API_KEY_UNAVAILABLE": {
+		"status": 401, "class": "certificate",
+		"message": "the API key could not be verified",
+	},
 	"API_KEY_NOT_ACCEPTED": {
 		"status": 401, "class": "certificate",
 		"message": "the service does not accept API keys",
@@ -166,6 +170,8 @@ certificate_code("API_KEY_INVALID")
 
 certificate_code("API_KEY_NOT_ACCEPTED")
 
+certificate_code("API_KEY_UNAVAILABLE")
+
 challenge_code("MFA_STALE")
 
 challenge_code("MFA_ACR_INSUFFICIENT")
@@ -197,6 +203,8 @@ certificate_message("CERT_REVOKED") := "the client certificate has been revoked"
 certificate_message("API_KEY_INVALID") := "the API key is not valid"
 
 certificate_message("API_KEY_NOT_ACCEPTED") := "the service does not accept API keys"
+
+certificate_message("API_KEY_UNAVAILABLE") := "the API key could not be verified"
 
 challenge_message("MFA_STALE") := "multi-factor authentication is too old"
 

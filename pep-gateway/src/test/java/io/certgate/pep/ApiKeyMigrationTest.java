@@ -49,8 +49,7 @@ class ApiKeyMigrationTest {
         Files.createDirectories(tmp.resolve("gw"));
         e = new E2e(tmp.resolve("gw"));
         Path policies = tmp.resolve("policies");
-        copy(Path.of(System.getProperty("certgate.policies.dir", "../policies")).resolve("mtls"),
-                policies.resolve("mtls"));
+        copyPolicies(policies);
         Files.writeString(policies.resolve("data.json"), """
                 {"mtls": {
                   "issuers": {"test-ca": {"ca_sha256": ["%s"]}},
@@ -217,6 +216,12 @@ class ApiKeyMigrationTest {
         } catch (Exception ex) {
             throw new IllegalStateException(ex);
         }
+    }
+
+    /** The reference policy's Rego (without its tests), for a test's own data.json beside it. */
+    static void copyPolicies(Path policies) throws Exception {
+        copy(Path.of(System.getProperty("certgate.policies.dir", "../policies")).resolve("mtls"),
+                policies.resolve("mtls"));
     }
 
     private static void copy(Path from, Path to) throws Exception {

@@ -45,6 +45,7 @@ class IdentityAssertionTest {
     static final String API = "assert.example.test";
     static final String NOCACHE = "nocache.example.test";
     static final String CUSTOM = "custom.example.test";
+    static final String PASSIVE = "passive.example.test";
 
     @TempDir
     static Path tmp;
@@ -77,6 +78,9 @@ class IdentityAssertionTest {
                 E2e.service("nocache", NOCACHE, "{verify: required, ca_file: ca.pem}", up, "{}")
                         + "    assertion: {ttl_seconds: 30, cache: false}\n",
                 E2e.service("custom", CUSTOM, "{verify: required, ca_file: ca.pem}", up, "{}")
+                        + "    assertion: {header: x-identity-assertion}\n",
+                // report-only: requests the policy denies are forwarded anyway, without an assertion
+                E2e.service("passive-api", PASSIVE, "{verify: required, ca_file: ca.pem}", up, "{mode: passive}")
                         + "    assertion: {header: x-identity-assertion}\n");
     }
 
@@ -180,6 +184,16 @@ class IdentityAssertionTest {
         String custom = assertionFor(CUSTOM, "x-identity-assertion", forged);
         assertThat(custom).isNotEqualTo(forged);
         assertThat(verify(custom, gateway.adminPort(), "custom").getAudience()).containsExactly("custom");
+    }
+
+    @Test
+    void aRequestForwardedWithoutAnAllowCarriesNoClientSentAssertion() throws Exception {
+        // the policy does not know passive-api, so it denies; passive mode forwards without signing, and
+        // the client's copy of the configured header must not reach the upstream either
+        String forged = assertionFor(API);
+        String got = assertionFor(PASSIVE, "x-identity-assertion", forged, "X_Identity_Assertion", "forged2",
+                "x-certgate-assertion", forged);
+        assertThat(got).isEmpty();
     }
 
     @Test

@@ -69,33 +69,39 @@ public final class ApiKeyDirectory {
 
     /**
      * Replaces {@code input.api_key} by what the policy may see. Whatever else a caller put there (a
-     * {@code valid} or {@code client_id} of its own) is discarded: only the digest is trusted.
+     * {@code valid} or {@code client_id} of its own) is discarded: only the digest is trusted. A key the
+     * bundle does not list is written as not valid; its digest is returned so that an attribute provider
+     * may still look it up (the bundle's entry wins when both know a key).
+     *
+     * @return the well-formed digest (lowercase hex) of a presented key this bundle does not list, else null
      */
-    public void resolve(ObjectNode input) {
+    @Nullable
+    public String resolve(ObjectNode input) {
         JsonNode sent = input.get("api_key");
         if (sent == null) {
-            return;
+            return null;
         }
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         boolean present = sent.path("present").asBoolean(false);
         out.put("present", present);
+        String digest = normalize(sent.path("sha256").asText(""));
+        String unresolved = null;
         if (present) {
-            Entry match = lookup(sent.path("sha256").asText(""));
+            Entry match = SHA256_HEX.matcher(digest).matches() ? lookup(digest) : null;
             out.put("valid", match != null);
             if (match != null) {
                 out.put("client_id", match.clientId());
                 out.put("key_id", match.keyId());
+            } else if (SHA256_HEX.matcher(digest).matches()) {
+                unresolved = digest;
             }
         }
         input.set("api_key", out);
+        return unresolved;
     }
 
     @Nullable
-    private Entry lookup(String hex) {
-        String digest = normalize(hex);
-        if (!SHA256_HEX.matcher(digest).matches()) {
-            return null;
-        }
+    private Entry lookup(String digest) {
         byte[] presented = HexFormat.of().parseHex(digest);
         Entry found = null;
         for (Entry e : entries) {

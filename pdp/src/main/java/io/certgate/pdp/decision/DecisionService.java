@@ -101,10 +101,11 @@ public final class DecisionService {
             return d;
         }
         enricher.enrich(input, cert, policy.timezones(), keepCallerTime);
-        // Before the cache key and the log: from here on the input names the key, never its digest.
-        policy.apiKeys().resolve(input);
+        // Before the cache key and the log: from here on the input names the key, never its digest. A key
+        // the bundle does not list goes to the api_keys provider, if one is configured.
+        String unlistedKey = policy.apiKeys().resolve(input);
         // Provider facts are part of the input, so the cache key below covers them (no cross-user hits).
-        ObjectNode providers = enricher.attributes(input);
+        ObjectNode providers = enricher.attributes(input, unlistedKey);
         String key = cache == null ? null : cacheKey(policy.revision(), path, input);
         if (key != null) {
             Decision hit = cache.getIfPresent(key);

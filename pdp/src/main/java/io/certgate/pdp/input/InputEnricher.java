@@ -49,7 +49,17 @@ public final class InputEnricher {
      */
     @Nullable
     public ObjectNode attributes(ObjectNode input) {
-        return providers == null ? null : providers.enrich(input);
+        return attributes(input, null);
+    }
+
+    /**
+     * Like {@link #attributes(ObjectNode)}, and looks up a presented API key the bundle does not list.
+     *
+     * @param apiKeySha256 that key's digest, or null
+     */
+    @Nullable
+    public ObjectNode attributes(ObjectNode input, @Nullable String apiKeySha256) {
+        return providers == null ? null : providers.enrich(input, apiKeySha256);
     }
 
     /**

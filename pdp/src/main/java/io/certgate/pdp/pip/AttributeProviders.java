@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The policy information point: fills {@code subject.groups}/{@code groups_status}, {@code device} and
- * {@code mfa} of a decision input from the configured providers, all fetched concurrently, each behind
+ * The policy information point: fills {@code subject.groups}/{@code groups_status}, {@code device},
+ * {@code mfa} and {@code api_key} (for a key the bundle does not list) of a decision input from the
+ * configured providers, all fetched concurrently, each behind
  * its cache, deadline, bulkhead and circuit breaker. What the caller sent in those fields is replaced
  * whenever the corresponding provider is configured, and the bearer token the MFA provider consumed is
  * removed from the input.
@@ -39,6 +40,8 @@ public final class AttributeProviders implements AutoCloseable {
     private final MfaProvider mfa;
     @Nullable
     private final LdapGroupsProvider ldap;
+    @Nullable
+    private final ResilientLookup<ApiKeyIdentity> apiKeys;
     private final Duration wait;
 
     private record GroupSource(String name, IdentitySource subject, ResilientLookup<SubjectGroups> lookup) {}
@@ -76,6 +79,14 @@ public final class AttributeProviders implements AutoCloseable {
         } else {
             this.mfa = null;
         }
+        if (config.apiKeys() != null) {
+            ApiKeyProvider keys = new ApiKeyProvider(config.apiKeys(), json);
+            this.apiKeys = new ResilientLookup<>("api_keys", keys::fetch, config.apiKeys().resilience(), clock,
+                    registry);
+            slowest = max(slowest, config.apiKeys().resilience().timeout());
+        } else {
+            this.apiKeys = null;
+        }
         this.wait = slowest.plus(MARGIN);
     }
 
@@ -98,16 +109,29 @@ public final class AttributeProviders implements AutoCloseable {
         if (mfa != null) {
             out.add(mfa.jwksLookup());
         }
+        if (apiKeys != null) {
+            out.add(apiKeys);
+        }
         return out;
+    }
+
+    /** {@link #enrich(ObjectNode, String)} for a request without an API key to look up. */
+    public ObjectNode enrich(ObjectNode input) {
+        return enrich(input, null);
     }
 
     /**
      * Fills the input from the providers (after {@code input.certificate} is set) and returns what each
      * provider answered, for the decision log: {@code {"groups": {"provider", "status", "cached",
-     * "error"?}, "device": …, "mfa": …}}.
+     * "error"?}, "device": …, "mfa": …, "api_key": …}}.
+     *
+     * @param apiKeySha256 the digest of a presented API key the bundle does not list (lowercase hex), to
+     *     look up with the {@code api_keys} provider; null when there is none, or the bundle resolved it
      */
-    public ObjectNode enrich(ObjectNode input) {
+    public ObjectNode enrich(ObjectNode input, @Nullable String apiKeySha256) {
         ObjectNode report = json.createObjectNode();
+        CompletableFuture<Lookup<ApiKeyIdentity>> k = apiKeys == null || apiKeySha256 == null ? null
+                : apiKeys.get(apiKeySha256);
         CompletableFuture<Lookup<SubjectGroups>> g = null;
         CompletableFuture<Lookup<DevicePosture>> p = null;
         CompletableFuture<MfaProvider.Outcome> m = null;
@@ -134,7 +158,7 @@ public final class AttributeProviders implements AutoCloseable {
             JsonNode sha = input.path("certificate").path("sha256");
             m = mfa.evaluate(auth.isTextual() ? auth.asText() : null, sha.isTextual() ? sha.asText() : null);
         }
-        await(g, p, m);
+        await(g, p, m, k);
         if (g != null) {
             applyGroups(input, subjectId, result(g, "groups"), report);
         }
@@ -143,6 +167,9 @@ public final class AttributeProviders implements AutoCloseable {
         }
         if (m != null) {
             applyMfa(input, m, report);
+        }
+        if (k != null) {
+            applyApiKey(input, result(k, "api_keys"), report);
         }
         return report;
     }
@@ -187,6 +214,24 @@ public final class AttributeProviders implements AutoCloseable {
         ObjectNode line = line(report, "device", "posture", r.status().wireName(), r.cached(), r.error());
         if (r.value() != null && !r.value().found()) {
             line.put("note", "device " + deviceId + " is not known to the posture service");
+        }
+    }
+
+    /**
+     * Replaces the bundle's "not valid" verdict by the store's. A failed lookup stays not valid (fail
+     * closed) and says {@code status: unavailable}, so the policy can tell an outage from a wrong key.
+     */
+    private void applyApiKey(ObjectNode input, Lookup<ApiKeyIdentity> r, ObjectNode report) {
+        ApiKeyIdentity id = r.value();
+        boolean valid = id != null && id.found();
+        ObjectNode key = input.putObject("api_key").put("present", true).put("valid", valid);
+        if (valid) {
+            key.put("client_id", id.clientId()).put("key_id", id.keyId());
+        }
+        key.put("status", r.status().wireName());
+        ObjectNode line = line(report, "api_key", "api_keys", r.status().wireName(), r.cached(), r.error());
+        if (id != null && !id.found()) {
+            line.put("note", "the key is not known to the store");
         }
     }
 

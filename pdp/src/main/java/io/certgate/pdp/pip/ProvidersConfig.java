@@ -6,16 +6,18 @@ import io.certgate.pdp.config.ConfigNode;
 /**
  * The {@code providers:} section of pdp.yaml: each provider is off unless its sub-section is present.
  * At most one group source (LDAP or SCIM).
+ *
+ * @param apiKeys the store of API keys the bundle's {@code data.json} does not list
  */
 public record ProvidersConfig(@Nullable LdapConfig ldap, @Nullable ScimConfig scim, @Nullable PostureConfig posture,
-        @Nullable MfaConfig mfa) {
+        @Nullable MfaConfig mfa, @Nullable ApiKeysConfig apiKeys) {
 
     public static ProvidersConfig none() {
-        return new ProvidersConfig(null, null, null, null);
+        return new ProvidersConfig(null, null, null, null, null);
     }
 
     public boolean isEmpty() {
-        return ldap == null && scim == null && posture == null && mfa == null;
+        return ldap == null && scim == null && posture == null && mfa == null && apiKeys == null;
     }
 
     /** Parses {@code providers} (errors go to the section's error list, located by path). */
@@ -24,6 +26,7 @@ public record ProvidersConfig(@Nullable LdapConfig ldap, @Nullable ScimConfig sc
         ScimConfig scim = null;
         PostureConfig posture = null;
         MfaConfig mfa = null;
+        ApiKeysConfig apiKeys = null;
         if (providers.has("ldap")) {
             ConfigNode s = providers.section("ldap");
             ldap = LdapConfig.parse(s);
@@ -47,12 +50,18 @@ public record ProvidersConfig(@Nullable LdapConfig ldap, @Nullable ScimConfig sc
             mfa = MfaConfig.parse(s);
             s.rejectUnknownKeys();
         }
+        if (providers.has("api_keys")) {
+            ConfigNode s = providers.section("api_keys");
+            apiKeys = ApiKeysConfig.parse(s);
+            s.rejectUnknownKeys();
+        }
         // mark the known keys as read, also when absent
         providers.section("ldap");
         providers.section("scim");
         providers.section("posture");
         providers.section("mfa");
+        providers.section("api_keys");
         providers.rejectUnknownKeys();
-        return new ProvidersConfig(ldap, scim, posture, mfa);
+        return new ProvidersConfig(ldap, scim, posture, mfa, apiKeys);
     }
 }
