@@ -40,6 +40,7 @@ import io.certgate.pep.ratelimit.RateLimiter;
 import io.certgate.pep.ratelimit.RedisBuckets;
 import io.certgate.pep.ratelimit.StoreConfig;
 import io.certgate.pep.tls.ClientVerifier;
+import io.certgate.pep.tls.ServerNames;
 import io.certgate.pep.tls.TlsSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.File;
@@ -85,9 +86,12 @@ public final class GatewayServer implements AutoCloseable {
         // Unknown server names get the first service's certificate and a 421: no service is reachable by accident.
         sb.tls(TlsKeyPair.of(first.serverKey().toFile(), first.serverCert().toFile()));
         sb.tlsCustomizer(TlsSettings::protocols);
-        sb.defaultVirtualHost().service("prefix:/", (ctx, req) -> HttpResponse.of(HttpStatus.MISDIRECTED_REQUEST, MediaType.JSON_UTF_8,
-                "{\"status\":421,\"error_code\":\"MISDIRECTED_REQUEST\",\"message\":\"no service is configured for this"
-                        + " host name\",\"decision_id\":\"\"}"));
+        sb.defaultVirtualHost().service("prefix:/",
+                (ctx, req) -> misdirected("no service is configured for this host name"));
+        // A name no service can have, whichever virtual host its Host header selects.
+        sb.decorator((delegate, ctx, req) -> ServerNames.readable(ctx.sslSession()) ? delegate.serve(ctx, req)
+                : misdirected("the TLS server name is not a valid host name (a trailing dot is not allowed);"
+                        + " connect by the service's name"));
         CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
         // An embedded PDP reports the client certificates it is asked about into this same registry.
         CertificateExpiryMetrics seenClients = config.pdp().mode() == GatewayConfig.PdpMode.REMOTE ? expiry : null;
@@ -114,6 +118,12 @@ public final class GatewayServer implements AutoCloseable {
         }
         this.server = sb.build();
         this.admin = config.admin().port() < 0 ? null : adminServer(config.admin(), registry, config.assertions());
+    }
+
+    private static HttpResponse misdirected(String message) {
+        return HttpResponse.of(HttpStatus.MISDIRECTED_REQUEST, MediaType.JSON_UTF_8,
+                "{\"status\":421,\"error_code\":\"MISDIRECTED_REQUEST\",\"message\":\"" + message
+                        + "\",\"decision_id\":\"\"}");
     }
 
     private static void watchConfiguredCertificates(CertificateExpiryMetrics expiry, ServiceConfig svc)

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The TLS server name selects the service and the HTTP Host must belong to it: every mismatch is a 421
@@ -146,5 +148,33 @@ class SniHostTest {
         Resp back = E2e.execute(c, RequestHeaders.builder(HttpMethod.GET, "/c").authority(API).build());
         assertThat(back.status()).isEqualTo(200);
         assertThat(e.upstream.count()).isEqualTo(2);
+    }
+
+    /** One HTTP/1.1 request through {@code openssl s_client} (which, unlike curl and the JDK, sends any SNI). */
+    private Resp sClient(String version, String sni, String host) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of(version, "-servername", sni));
+        args.addAll(e.sClientCert(e.pki.partnerClient()));
+        E2e.Proc p = E2e.sClient(port, "GET /invoices HTTP/1.1\r\nHost: " + host + "\r\n\r\n", 10_000,
+                args.toArray(String[]::new));
+        int at = p.stdout().indexOf("HTTP/1.1 ");
+        assertThat(at).as("no response: " + p).isNotNegative();
+        return E2e.readResponse(new java.io.ByteArrayInputStream(
+                p.stdout().substring(at).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-tls1_2", "-tls1_3"})
+    void aServerNameWithATrailingDotIs421(String version) throws Exception {
+        // RFC 6066 forbids the dot in SNI; "api.example.test." is not the configured name, in SNI as in Host.
+        for (String host : new String[] {API, API + ".", OTHER}) {
+            Resp r = sClient(version, API + ".", host);
+            assertMisdirected(r);
+            assertThat(r.field("message")).as(host).isEqualTo("the TLS server name is not a valid host name"
+                    + " (a trailing dot is not allowed); connect by the service's name");
+        }
+        Resp hostWithDot = sClient(version, API, API + ".");
+        assertMisdirected(hostWithDot);
+        assertThat(hostWithDot.field("message")).isEqualTo("no service is configured for this host name");
+        assertThat(e.upstream.count()).isZero();
     }
 }
