@@ -19,6 +19,7 @@ import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceErrorHandler;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.certgate.pdp.api.RequestJson;
 import io.certgate.pdp.api.TooLargeBodies;
 import io.certgate.pdp.decision.DecisionService;
 import io.certgate.pdp.engine.PolicyException;
@@ -89,17 +90,13 @@ public final class AuthzenService implements HttpService {
     private HttpResponse handle(AggregatedHttpRequest agg, boolean batch, @Nullable String requestId) {
         JsonNode body;
         try {
-            body = json.readTree(agg.content().array());
-        } catch (JsonProcessingException e) {
-            return error(HttpStatus.BAD_REQUEST, requestId, "the request body is not valid JSON (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + "): "
-                    + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
-            return error(HttpStatus.BAD_REQUEST, requestId, "the request body cannot be read: " + e.getMessage());
+            body = RequestJson.read(agg.content().array(), "the request body");
+        } catch (RequestJson.InvalidJsonException e) {
+            return error(HttpStatus.BAD_REQUEST, requestId, e.getMessage());
         }
-        if (body == null || !body.isObject()) {
+        if (!body.isObject()) {
             return error(HttpStatus.BAD_REQUEST, requestId, "the request body must be a JSON object, got "
-                    + (body == null ? "nothing" : body.getNodeType().name().toLowerCase(Locale.ROOT)));
+                    + body.getNodeType().name().toLowerCase(Locale.ROOT));
         }
         try {
             JsonNode items = body.get("evaluations");

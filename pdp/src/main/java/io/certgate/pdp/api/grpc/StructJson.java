@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import io.certgate.pdp.api.RequestJson;
 import java.util.Map;
 
 /**
@@ -15,7 +16,7 @@ import java.util.Map;
  */
 final class StructJson {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
-    private static final int MAX_DEPTH = 64;
+    private static final int MAX_DEPTH = RequestJson.MAX_DEPTH;
 
     private StructJson() {}
 

@@ -1,6 +1,5 @@
 package io.certgate.pdp.api.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,10 +15,10 @@ import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServiceErrorHandler;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.certgate.pdp.api.RequestJson;
 import io.certgate.pdp.api.TooLargeBodies;
 import io.certgate.pdp.decision.DecisionService;
 import io.certgate.pdp.engine.PolicyException;
-import java.io.IOException;
 
 /**
  * OPA's Data API, so OPA clients and gateway plugins (Kong, APISIX, Traefik, opa-java) work unchanged:
@@ -85,16 +84,16 @@ public final class OpaDataService implements HttpService {
         boolean inputMissing = false;
         try {
             if (get) {
-                input = queryInput == null ? json.createObjectNode() : parse(queryInput.getBytes(
+                input = queryInput == null ? json.createObjectNode() : RequestJson.read(queryInput.getBytes(
                         java.nio.charset.StandardCharsets.UTF_8), "the input query parameter");
                 inputMissing = queryInput == null;
             } else if (agg.content().isEmpty()) {
                 input = json.createObjectNode();
                 inputMissing = true;
             } else if (v0) {
-                input = parse(agg.content().array(), "request body");
+                input = RequestJson.read(agg.content().array(), "the request body");
             } else {
-                JsonNode body = parse(agg.content().array(), "request body");
+                JsonNode body = RequestJson.read(agg.content().array(), "the request body");
                 if (!body.isObject()) {
                     return JsonResponses.error(json, HttpStatus.BAD_REQUEST, "invalid_parameter",
                             "request body must be a JSON object like {\"input\": ...}, got " + body.getNodeType());
@@ -102,7 +101,7 @@ public final class OpaDataService implements HttpService {
                 inputMissing = !body.has("input");
                 input = inputMissing ? json.createObjectNode() : body.get("input");
             }
-        } catch (BadInput e) {
+        } catch (RequestJson.InvalidJsonException e) {
             return JsonResponses.error(json, HttpStatus.BAD_REQUEST, "invalid_parameter", e.getMessage());
         }
         try {
@@ -132,29 +131,6 @@ public final class OpaDataService implements HttpService {
                 default -> JsonResponses.error(json, HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
                         e.getMessage());
             };
-        }
-    }
-
-    private JsonNode parse(byte[] bytes, String what) throws BadInput {
-        try {
-            JsonNode node = json.readTree(bytes);
-            if (node == null || node.isMissingNode()) {
-                throw new BadInput(what + " is empty");
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw new BadInput(what + " is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new BadInput(what + " cannot be read: " + e.getMessage());
-        }
-    }
-
-    private static final class BadInput extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        BadInput(String message) {
-            super(message);
         }
     }
 }

@@ -145,6 +145,33 @@ class AuthzenServiceTest {
         }
     }
 
+    @Test
+    void lenientJsonIsA400WithTheSpecsPlainTextMessage() {
+        String ok = req("alice", "doc");
+        String withContext = ok.substring(0, ok.length() - 1) + ",\"context\":";
+        String deep = "[".repeat(1_000) + "]".repeat(1_000);
+        for (String path : new String[] {AuthzenService.EVALUATION, AuthzenService.EVALUATIONS}) {
+            assertThat(post(gate, path, withContext + "{\"n\": 1e308}}").status().code()).isEqualTo(200);
+            assertInvalid(post(gate, path, withContext + deep + "}", "x-request-id", "deep"),
+                    "the request body is nested deeper than 64 levels");
+            assertInvalid(post(gate, path, withContext + "{\"n\": 1e999}}", "x-request-id", "deep"),
+                    "the request body has a number out of the range of a double at /context/n");
+            assertInvalid(post(gate, path, withContext + "{\"s\": \"\\udfff\"}}", "x-request-id", "deep"),
+                    "the request body has a string with an unpaired UTF-16 surrogate at /context/s");
+            assertInvalid(post(gate, path, ok + " trailing", "x-request-id", "deep"),
+                    "the request body is not valid JSON (line 1, column ");
+            assertInvalid(post(gate, path, ok + ok, "x-request-id", "deep"),
+                    "the request body is not valid JSON (line 1, column ");
+        }
+    }
+
+    private static void assertInvalid(AggregatedHttpResponse r, String message) {
+        assertThat(r.status().code()).as(r.contentUtf8()).isEqualTo(400);
+        assertThat(r.headers().contentType()).isEqualTo(MediaType.PLAIN_TEXT_UTF_8);
+        assertThat(r.headers().get("x-request-id")).isEqualTo("deep");
+        assertThat(r.contentUtf8()).startsWith(message);
+    }
+
     private static void assertBad(AggregatedHttpResponse r, String message) {
         assertThat(r.status().code()).as(r.contentUtf8()).isEqualTo(400);
         assertThat(r.contentUtf8()).contains(message);

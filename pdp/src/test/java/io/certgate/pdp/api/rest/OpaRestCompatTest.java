@@ -11,10 +11,14 @@ import io.certgate.pdp.support.RunningPdp;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** What OPA clients and gateway plugins send to OPA's Data API, against a running PDP. */
 class OpaRestCompatTest {
@@ -118,5 +122,39 @@ class OpaRestCompatTest {
                 .post("/v1/data/test/gate/decision", new byte[200_000]).aggregate().join();
         assertThat(hugeH1.status().code()).isEqualTo(413);
         assertThat(json(hugeH1).get("code").asText()).isEqualTo("invalid_parameter");
+    }
+
+    /** JSON that lenient readers accept: the input, what follows the body, the message ({at}: the input's place). */
+    static Stream<Arguments> lenientJson() {
+        String deep = "[".repeat(1_000) + "]".repeat(1_000);
+        return Stream.of(
+                Arguments.of(deep, "", "{what} is nested deeper than 64 levels"),
+                Arguments.of("{\"x\": 1e999}", "", "{what} has a number out of the range of a double at {at}/x"),
+                Arguments.of("{\"x\": [\"\\ud800\"]}", "",
+                        "{what} has a string with an unpaired UTF-16 surrogate at {at}/x/0"),
+                Arguments.of("{}", " garbage", "{what} is not valid JSON (line 1, column "),
+                Arguments.of("{}", " {}", "{what} is not valid JSON (line 1, column "),
+                Arguments.of("{\"x\": 1, \"x\": 2}", "", "{what} is not valid JSON (line 1, column "));
+    }
+
+    private static void assertInvalid(AggregatedHttpResponse r, String message) throws Exception {
+        assertThat(r.status().code()).as(r.contentUtf8()).isEqualTo(400);
+        assertThat(json(r).get("code").asText()).isEqualTo("invalid_parameter");
+        assertThat(json(r).get("message").asText()).startsWith(message);
+    }
+
+    @ParameterizedTest
+    @MethodSource("lenientJson")
+    void lenientJsonIsA400InOpasShapeOnEveryDataApi(String input, String after, String message) throws Exception {
+        String body = "the request body";
+        assertInvalid(http.post("/v1/data/test/gate/decision", "{\"input\": " + input + "}" + after).aggregate().join(),
+                message.replace("{what}", body).replace("{at}", "/input"));
+        assertInvalid(http.post("/v0/data/test/gate/decision", input + after).aggregate().join(),
+                message.replace("{what}", body).replace("{at}", ""));
+        if (input.length() < 100) {
+            assertInvalid(http.get("/v1/data/test/gate/decision?input="
+                    + URLEncoder.encode(input + after, StandardCharsets.UTF_8)).aggregate().join(),
+                    message.replace("{what}", "the input query parameter").replace("{at}", ""));
+        }
     }
 }
