@@ -111,7 +111,7 @@ public final class GatewayServer implements AutoCloseable {
             for (String host : svc.sni()) {
                 VirtualHostBuilder vh = sb.virtualHost(host);
                 vh.tls(TlsKeyPair.of(svc.serverKey().toFile(), svc.serverCert().toFile()));
-                vh.tlsCustomizer(b -> TlsSettings.forService(b, svc.mtls().verify(),
+                vh.tlsCustomizer(b -> TlsSettings.forService(b, svc.mtls(),
                         svc.mtls().advertiseCaNames() ? verifier.trustAnchors() : List.of()));
                 vh.route().pathPrefix("/").requestTimeout(deadline).build(enforcing);
             }

@@ -225,6 +225,10 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
             crls.add(p);
         }
         boolean advertise = m.bool("advertise_ca_names", false);
+        int maxChainBytes = m.integer("max_chain_bytes", ServiceConfig.Mtls.MIN_CHAIN_BYTES,
+                ServiceConfig.Mtls.MIN_CHAIN_BYTES, ServiceConfig.Mtls.MAX_CHAIN_BYTES);
+        int maxChainDepth = m.integer("max_chain_depth", ServiceConfig.Mtls.MAX_CHAIN_DEPTH, 1,
+                ServiceConfig.Mtls.MAX_CHAIN_DEPTH);
         ConfigNode ocsp = m.section("ocsp");
         boolean ocspEnabled = ocsp.bool("enabled", false);
         boolean softFail = ocsp.bool("soft_fail", true);
@@ -288,7 +292,8 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
             return null;
         }
         return new ServiceConfig(name, sni, cert, key,
-                new ServiceConfig.Mtls(verify, ca, strategy, ignore, crls, ocspEnabled, softFail, advertise),
+                new ServiceConfig.Mtls(verify, ca, strategy, ignore, crls, ocspEnabled, softFail, advertise,
+                        maxChainBytes, maxChainDepth),
                 new ServiceConfig.Upstream(upstream, clientCert, clientKey, upstreamCa, Duration.ofMillis(upstreamTimeout)),
                 new ServiceConfig.Policy(enforce, profile == null ? "" : profile, condition, failOpen, template, forward),
                 request, limits, apiKeys, assertion);

@@ -3,6 +3,7 @@ package io.certgate.pep.config;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.boundary.HeaderPolicy;
 import io.certgate.pdp.boundary.PathRules;
+import io.certgate.pdp.cert.ClientCertificateVerifier;
 import io.certgate.pep.ratelimit.ServiceLimits;
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,10 +26,24 @@ public record ServiceConfig(String name, List<String> sni, Path serverCert, Path
      * @param crlFiles PEM CRLs; when present the leaf's revocation is checked
      * @param advertiseCaNames name the CAs in the TLS CertificateRequest (clients then only offer
      *     certificates from those CAs; off by default so any presented certificate gets its OpenSSL code)
+     * @param maxChainBytes largest TLS Certificate message (the client's chain) accepted; larger ones fail
+     *     the handshake
+     * @param maxChainDepth most certificates a client may present, leaf included; more is OpenSSL code 22
      */
     public record Mtls(VerifyMode verify, @Nullable Path caFile, CaErrorStrategy caErrorStrategy,
             Set<Integer> ignoreCodes, List<Path> crlFiles, boolean ocspEnabled, boolean ocspSoftFail,
-            boolean advertiseCaNames) {
+            boolean advertiseCaNames, int maxChainBytes, int maxChainDepth) {
+        /** The TLS stack reads any handshake message of up to 16 KiB, so no smaller limit can hold. */
+        public static final int MIN_CHAIN_BYTES = 16 * 1024;
+        /**
+         * The TLS 1.3 session ticket sent with the first response carries the client's certificates in a
+         * field of at most 64 KiB, which a chain of about 32 KiB already fills (measured); with a larger
+         * chain the response fails after the request was forwarded.
+         */
+        public static final int MAX_CHAIN_BYTES = 30 * 1024;
+        /** The most any verifier here or a remote PDP accepts. */
+        public static final int MAX_CHAIN_DEPTH = ClientCertificateVerifier.MAX_PRESENTED_CHAIN;
+
         public Mtls {
             ignoreCodes = Set.copyOf(ignoreCodes);
             crlFiles = List.copyOf(crlFiles);

@@ -5,6 +5,7 @@ import io.certgate.pdp.cert.ClientCertificateVerifier;
 import io.certgate.pdp.cert.OcspChecker;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.cert.VerifyResult;
+import io.certgate.pdp.cert.X509VerifyCodes;
 import io.certgate.pep.config.CaErrorStrategy;
 import io.certgate.pep.config.ServiceConfig;
 import io.certgate.pep.config.VerifyMode;
@@ -65,14 +66,17 @@ public final class ClientVerifier {
         if (presented.isEmpty() || mtls.verify() == VerifyMode.NONE) {
             return CompletableFuture.completedFuture(ClientVerification.none(mtls.verify() != VerifyMode.REQUIRED));
         }
+        // Longer chains are not verified at all, as OpenSSL does past its verify depth; only the leaf is described.
+        if (presented.size() > mtls.maxChainDepth()) {
+            int tooLong = X509VerifyCodes.CERT_CHAIN_TOO_LONG;
+            return CompletableFuture.completedFuture(new ClientVerification(presented.subList(0, 1), List.of(),
+                    tooLong, X509VerifyCodes.message(tooLong), waived(tooLong)));
+        }
         return verifier.verifyAsync(presented).thenApply(r -> outcome(presented, r));
     }
 
     private ClientVerification outcome(List<X509Certificate> presented, VerifyResult r) {
-        // An overlong chain is not worth describing beyond its leaf.
-        List<X509Certificate> chain = presented.size() > ClientCertificateVerifier.MAX_PRESENTED_CHAIN
-                ? presented.subList(0, 1) : presented;
-        return new ClientVerification(chain, r.path(), r.code(), r.message(), r.ok() || waived(r.code()));
+        return new ClientVerification(presented, r.path(), r.code(), r.message(), r.ok() || waived(r.code()));
     }
 
     private boolean waived(int code) {

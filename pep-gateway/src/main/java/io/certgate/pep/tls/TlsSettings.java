@@ -1,7 +1,9 @@
 package io.certgate.pep.tls;
 
+import io.certgate.pep.config.ServiceConfig;
 import io.certgate.pep.config.VerifyMode;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -17,15 +19,17 @@ public final class TlsSettings {
     /**
      * Requests a client certificate unless the mode is none, and accepts any at the TLS layer: the
      * verification result becomes an HTTP 401 with the OpenSSL code (or a waived code), not a
-     * handshake alert the client cannot read.
+     * handshake alert the client cannot read. Only a chain larger than {@code max_chain_bytes} fails
+     * the handshake, before any request on the connection is read.
      */
-    public static void forService(SslContextBuilder b, VerifyMode mode, List<X509Certificate> advertised) {
+    public static void forService(SslContextBuilder b, ServiceConfig.Mtls mtls, List<X509Certificate> advertised) {
         protocols(b);
-        if (mode == VerifyMode.NONE) {
+        if (mtls.verify() == VerifyMode.NONE) {
             b.clientAuth(ClientAuth.NONE);
             return;
         }
         b.clientAuth(ClientAuth.OPTIONAL);
+        b.option(OpenSslContextOption.MAX_CERTIFICATE_LIST_BYTES, mtls.maxChainBytes());
         b.trustManager(new SingleTrustManagerFactory(new AcceptAnyClientTrustManager(advertised)));
     }
 

@@ -153,4 +153,25 @@ class GatewayConfigTest {
                         "services[0].request.headers.obligations: 'x-*' would let a policy set a header that carries"))
                         .anyMatch(m -> m.startsWith("services[0].request.path.x: unknown key")));
     }
+
+    @Test
+    void clientChainLimitsHaveDefaultsAndBounds() throws Exception {
+        ServiceConfig.Mtls defaults = parse(SERVICE).services().get(0).mtls();
+        assertThat(defaults.maxChainBytes()).isEqualTo(16_384);
+        assertThat(defaults.maxChainDepth()).isEqualTo(10);
+        ServiceConfig.Mtls set = parse(SERVICE.replace("{ca_file: ca.pem}",
+                "{ca_file: ca.pem, max_chain_bytes: 30720, max_chain_depth: 3}")).services().get(0).mtls();
+        assertThat(set.maxChainBytes()).isEqualTo(30_720);
+        assertThat(set.maxChainDepth()).isEqualTo(3);
+        assertThatThrownBy(() -> parse(SERVICE.replace("{ca_file: ca.pem}",
+                "{ca_file: ca.pem, max_chain_bytes: 65536, max_chain_depth: 0}")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "services[0].mtls.max_chain_bytes: must be an integer in [16384, 30720], got 65536",
+                        "services[0].mtls.max_chain_depth: must be an integer in [1, 10], got 0"));
+        assertThatThrownBy(() -> parse(SERVICE.replace("{ca_file: ca.pem}",
+                "{ca_file: ca.pem, max_chain_bytes: 8192, max_chain_depth: 11}")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "services[0].mtls.max_chain_bytes: must be an integer in [16384, 30720], got 8192",
+                        "services[0].mtls.max_chain_depth: must be an integer in [1, 10], got 11"));
+    }
 }
