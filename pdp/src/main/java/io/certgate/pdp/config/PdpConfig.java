@@ -1,11 +1,6 @@
 package io.certgate.pdp.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.engine.EngineOptions;
 import io.certgate.pdp.pip.ProvidersConfig;
@@ -17,7 +12,6 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * {@code pdp.yaml}. Every key is optional; the defaults serve the embedded reference policy on 8181.
@@ -65,26 +59,8 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
     /** Parses YAML (or JSON) text; {@code name} labels error messages. */
     public static PdpConfig parse(String yaml, String name) throws ConfigException {
         List<String> errors = new ArrayList<>();
-        JsonNode tree;
-        try {
-            // duplicate keys are invalid YAML and would otherwise silently override each other
-            // (not YAMLFactory.builder(): its parsers read empty values as "" instead of null)
-            YAMLFactory factory = new YAMLFactory();
-            factory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-            tree = new ObjectMapper(factory).readTree(yaml);
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            int line = at == null ? -1 : at.getLineNr();
-            int column = at == null ? -1 : at.getColumnNr();
-            // Jackson reports where its last token was; SnakeYAML knows where the problem is.
-            if (e.getCause() instanceof MarkedYAMLException m && m.getProblemMark() != null) {
-                line = m.getProblemMark().getLine() + 1;
-                column = m.getProblemMark().getColumn() + 1;
-            }
-            throw new ConfigException(name, List.of((line > 0 ? "line " + line + ", column " + column + ": " : "")
-                    + "not valid YAML: " + e.getOriginalMessage()));
-        }
-        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        JsonNode tree = ConfigYaml.read(yaml, name);
+        if (tree == null) {
             return defaults();
         }
         if (!tree.isObject()) {

@@ -1,14 +1,12 @@
 package io.certgate.pep.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.boundary.HeaderPolicy;
 import io.certgate.pdp.boundary.PathRules;
 import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ConfigNode;
+import io.certgate.pdp.config.ConfigYaml;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.pip.ProvidersConfig;
 import io.certgate.pep.ratelimit.ServiceLimits;
@@ -77,13 +75,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
     }
 
     public static GatewayConfig parse(String yaml, String name, Path baseDir) throws ConfigException {
-        JsonNode tree;
-        try {
-            tree = new ObjectMapper(new YAMLFactory()).readTree(yaml);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(name, List.of("not valid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")")));
-        }
+        JsonNode tree = ConfigYaml.read(yaml, name);
         if (tree == null || !tree.isObject()) {
             throw new ConfigException(name, List.of("the top level must be a mapping with listen, pdp and services"));
         }

@@ -174,4 +174,26 @@ class GatewayConfigTest {
                         "services[0].mtls.max_chain_bytes: must be an integer in [16384, 30720], got 8192",
                         "services[0].mtls.max_chain_depth: must be an integer in [1, 10], got 11"));
     }
+
+    @Test
+    void aDuplicateKeyIsAnErrorAtItsLineNotASilentOverride() {
+        assertThatThrownBy(() -> parse("""
+                services:
+                  - name: api
+                    sni: [api.test]
+                    server_cert: s.pem
+                    server_key: s.key
+                    mtls:
+                      verify: required
+                      ca_file: ca.pem
+                      verify: none
+                    upstream: {url: "http://127.0.0.1:1"}
+                """)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+                .singleElement().asString().matches("line 9, column \\d+: not valid YAML: Duplicate field 'verify'.*"));
+        assertThatThrownBy(() -> parse(SERVICE.replace("{ca_file: ca.pem}", "{ca_file: ca.pem, ca_file: other.pem}")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+                        .singleElement().asString().matches("line 2, column \\d+: not valid YAML: Duplicate field 'ca_file'.*"));
+        assertThatThrownBy(() -> parse("listen: {port: 1}\nlisten: {port: 2}\n" + SERVICE))
+                .hasMessageContaining("line 2, column 7: not valid YAML: Duplicate field 'listen'");
+    }
 }
