@@ -2,7 +2,10 @@
 #   docker build -f deploy/docker/pdp.Dockerfile -t certgate/pdp:dev .
 # Run:  docker run -p 8181:8181 certgate/pdp:dev                 (embedded reference policy)
 #       docker run -v $PWD/pdp.yaml:/etc/certgate/pdp.yaml -p 8181:8181 certgate/pdp:dev \
-#         serve --config /etc/certgate/pdp.yaml
+#         serve --config /etc/certgate/pdp.yaml --addr 0.0.0.0:8181
+# The PDP listens on loopback unless told otherwise (server.host in pdp.yaml, or --addr): in a container
+# that would be unreachable, so the image listens on every interface. The decision API has no
+# authentication; expose the port only to the gateways and proxies that call it.
 FROM golang:1.25-bookworm AS go
 
 # The build compiles policies/ with the pinned opa, which it installs with Go when absent.
@@ -21,4 +24,4 @@ EXPOSE 8181
 # Operational logs as JSON lines on stderr; decision log as JSON lines on stdout.
 ENV CERTGATE_LOG_FORMAT=json
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/certgate/pdp.jar"]
-CMD ["serve"]
+CMD ["serve", "--addr", "0.0.0.0:8181"]

@@ -22,6 +22,7 @@ import io.certgate.pdp.cert.CertificateExpiryMetrics;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.PemBundleException;
+import io.certgate.pdp.config.ListenAddress;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.engine.EngineOptions;
 import io.certgate.pep.assertion.AssertionKeys;
@@ -44,6 +45,7 @@ import io.certgate.pep.tls.ServerNames;
 import io.certgate.pep.tls.TlsSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.File;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +83,12 @@ public final class GatewayServer implements AutoCloseable {
         StoreConfig store = config.rateLimitStore();
         // one store for every service (a shared one connects now: a wrong URL fails the start)
         this.rateLimitStore = store.shared() ? RedisBuckets.connect(store, registry) : new LocalBuckets(MAX_LOCAL_KEYS);
-        ServerBuilder sb = Server.builder().https(config.port()).meterRegistry(registry);
+        ServerBuilder sb = Server.builder().meterRegistry(registry);
+        if (config.host() == null) {
+            sb.https(config.port());
+        } else {
+            sb.https(new ListenAddress(config.host(), config.port()).resolve());
+        }
         ServiceConfig first = config.services().get(0);
         // Unknown server names get the first service's certificate and a 421: no service is reachable by accident.
         sb.tls(TlsKeyPair.of(first.serverKey().toFile(), first.serverCert().toFile()));
@@ -142,7 +149,7 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     private Server adminServer(GatewayConfig.Admin cfg, MeterRegistry registry, @Nullable AssertionKeys keys) {
-        var admin = Server.builder().http(new java.net.InetSocketAddress(cfg.host(), cfg.port()));
+        var admin = Server.builder().http(new InetSocketAddress(cfg.host(), cfg.port()));
         if (keys != null) {
             // Upstreams verify assertions with these; the previous key stays listed during a rotation.
             String jwks = keys.jwks();
@@ -208,11 +215,16 @@ public final class GatewayServer implements AutoCloseable {
 
     /** The admin port (metrics, health), or -1 when disabled. */
     public int adminPort() {
-        return admin == null ? -1 : admin.activeLocalPort();
+        return admin == null ? -1 : admin.activePort().localAddress().getPort();
     }
 
     public int port() {
-        return server.activeLocalPort();
+        return localAddress().getPort();
+    }
+
+    /** The address and port the TLS port actually bound. */
+    public InetSocketAddress localAddress() {
+        return server.activePort().localAddress();
     }
 
     public DecisionClient pdp() {

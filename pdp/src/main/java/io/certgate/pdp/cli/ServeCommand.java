@@ -2,6 +2,7 @@ package io.certgate.pdp.cli;
 
 import io.certgate.pdp.Pdp;
 import io.certgate.pdp.config.ConfigException;
+import io.certgate.pdp.config.ListenAddress;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.server.PdpServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -9,13 +10,20 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Serve decisions over gRPC and HTTP on one port (default 8181).")
+        description = "Serve decisions over gRPC and HTTP on one port (default 127.0.0.1:8181).")
 final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--config", description = "pdp.yaml; every key is optional")
     Path config;
 
@@ -26,7 +34,12 @@ final class ServeCommand implements Callable<Integer> {
             + " at start and on change")
     Path policies;
 
-    @Option(names = "--port", description = "listen port (default 8181)")
+    @Option(names = "--addr", paramLabel = "HOST:PORT", description = {"listen address (default 127.0.0.1:8181:"
+            + " loopback only, as OPA 1.x); 0.0.0.0:8181, :8181 or [::]:8181 for every interface. Overrides"
+            + " server.host and server.port of pdp.yaml."})
+    String addr;
+
+    @Option(names = "--port", description = "listen port on server.host (default 8181)")
     Integer port;
 
     @Option(names = "--entrypoint", description = "default decision entrypoint (default mtls/authz/decision)")
@@ -45,6 +58,16 @@ final class ServeCommand implements Callable<Integer> {
             return 2;
         }
         cfg = cfg.withOverrides(port, bundle, policies, entrypoint);
+        if (addr != null) {
+            if (port != null) {
+                throw new ParameterException(spec.commandLine(), "use --addr HOST:PORT or --port, not both");
+            }
+            try {
+                cfg = cfg.withAddress(ListenAddress.parse(addr));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--addr: " + e.getMessage());
+            }
+        }
         if (authzenEntrypoint != null) {
             cfg = cfg.withInterop(cfg.interop().withAuthzenEntrypoint(authzenEntrypoint));
         }
@@ -59,8 +82,12 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             pdp.close();
             return 2;
+        } catch (CompletionException e) {
+            System.err.println("cannot listen on " + cfg.address() + ": " + e.getCause().getMessage());
+            pdp.close();
+            return 2;
         }
-        System.out.println("certgate PDP listening on http://127.0.0.1:" + server.port()
+        System.out.println("certgate PDP listening on http://" + ListenAddress.authority(server.localAddress())
                 + " (gRPC pdp.v1.DecisionService and envoy.service.auth.v3.Authorization, POST /v1/data/{path}, "
                 + "/access/v1/evaluation(s), /forward-auth, /health, /v1/status, /metrics, /docs)");
         CountDownLatch stopped = new CountDownLatch(1);

@@ -170,6 +170,17 @@ public final class ConfigNode {
         return value;
     }
 
+    /** An address to listen on: an IP address (IPv6 without brackets) or a host name. */
+    @Nullable
+    public String host(String key, @Nullable String fallback) {
+        String v = string(key, fallback);
+        if (v != null && !ListenAddress.isHost(v)) {
+            error(key, "must be an IP address (IPv6 without brackets) or a host name, got '" + v + "'");
+            return fallback;
+        }
+        return v;
+    }
+
     public int integer(String key, int fallback, int min, int max) {
         read.add(key);
         JsonNode v = node.path(key);

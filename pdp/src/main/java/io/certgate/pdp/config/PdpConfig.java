@@ -14,8 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code pdp.yaml}. Every key is optional; the defaults serve the embedded reference policy on 8181.
+ * {@code pdp.yaml}. Every key is optional; the defaults serve the embedded reference policy on 127.0.0.1:8181.
  *
+ * @param host the address the port is bound to; loopback by default (as OPA 1.x): the decision API has no
+ *     authentication of its own
  * @param port the one port for gRPC, HTTP APIs, health, metrics and docs
  * @param maxRequestBytes largest request body accepted (413 above)
  * @param bundle a bundle {@code .tar.gz} path or http(s) URL; null with policies null = the embedded reference bundle
@@ -32,12 +34,13 @@ import java.util.List;
  * @param providers attribute providers (groups, device posture, MFA) that fill the input
  * @param interop how forward-auth, Envoy ext_authz and AuthZEN callers are trusted ({@code interop:})
  */
-public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, @Nullable Path policies,
+public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable String bundle, @Nullable Path policies,
         Duration pollInterval, String entrypoint, List<String> extraEntrypoints, EngineOptions engine,
         ZoneId timezone, int certificateCacheSize, int decisionCacheSize, boolean decisionLog,
         List<String> maskedInputPaths, ProvidersConfig providers, InteropConfig interop) {
 
     public static final String DEFAULT_ENTRYPOINT = "mtls/authz/decision";
+    public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8181;
 
     public PdpConfig {
@@ -46,8 +49,8 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
     }
 
     public static PdpConfig defaults() {
-        return new PdpConfig(DEFAULT_PORT, 1024 * 1024, null, null, Duration.ofSeconds(10), DEFAULT_ENTRYPOINT,
-                List.of(), EngineOptions.defaults(), ZoneId.of("UTC"), 10_000, 10_000, true,
+        return new PdpConfig(DEFAULT_HOST, DEFAULT_PORT, 1024 * 1024, null, null, Duration.ofSeconds(10),
+                DEFAULT_ENTRYPOINT, List.of(), EngineOptions.defaults(), ZoneId.of("UTC"), 10_000, 10_000, true,
                 List.of("request.headers.authorization", "request.headers.cookie"), ProvidersConfig.none(),
                 InteropConfig.defaults());
     }
@@ -70,6 +73,7 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
         ConfigNode root = ConfigNode.root(tree, errors);
 
         ConfigNode server = root.section("server");
+        String host = server.host("host", d.host());
         int port = server.integer("port", d.port(), 0, 65535);
         int maxBody = server.integer("max_request_bytes", d.maxRequestBytes(), 1024, 64 * 1024 * 1024);
         server.rejectUnknownKeys();
@@ -120,7 +124,7 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
         if (!errors.isEmpty()) {
             throw new ConfigException(name, errors);
         }
-        return new PdpConfig(port, maxBody, bundle, policies == null ? null : Path.of(policies),
+        return new PdpConfig(host, port, maxBody, bundle, policies == null ? null : Path.of(policies),
                 Duration.ofSeconds(poll), entrypoint, extra,
                 new EngineOptions(poolSize, Duration.ofMillis(acquire), Duration.ofMillis(evalTimeout), memoryMb * 16),
                 zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask, providers,
@@ -129,41 +133,53 @@ public record PdpConfig(int port, int maxRequestBytes, @Nullable String bundle, 
 
     /** A copy with another decision cache size (0 disables) and decision log switch. */
     public PdpConfig withDecisionCache(int size, boolean log) {
-        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+        return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
                 engine, timezone, certificateCacheSize, size, log, maskedInputPaths, providers, interop);
     }
 
     /** A copy with other evaluator pool settings. */
     public PdpConfig withEngine(EngineOptions options) {
-        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+        return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
                 options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop);
     }
 
     /** A copy with {@code input.time} in another zone. */
     public PdpConfig withTimezone(ZoneId zone) {
-        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+        return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
                 engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop);
     }
 
     /** A copy with command-line overrides applied (null = keep). */
     public PdpConfig withOverrides(@Nullable Integer port, @Nullable String bundle, @Nullable Path policies,
             @Nullable String entrypoint) {
-        return new PdpConfig(port == null ? this.port : port, maxRequestBytes,
+        return new PdpConfig(host, port == null ? this.port : port, maxRequestBytes,
                 policies != null ? null : (bundle != null ? bundle : this.bundle),
                 bundle != null ? null : (policies != null ? policies : this.policies),
                 pollInterval, entrypoint != null ? entrypoint : this.entrypoint, extraEntrypoints, engine, timezone,
                 certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop);
     }
 
+    /** A copy listening on another address. */
+    public PdpConfig withAddress(ListenAddress address) {
+        return new PdpConfig(address.host(), address.port(), maxRequestBytes, bundle, policies, pollInterval,
+                entrypoint, extraEntrypoints, engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog,
+                maskedInputPaths, providers, interop);
+    }
+
+    /** The address to listen on. */
+    public ListenAddress address() {
+        return new ListenAddress(host, port);
+    }
+
     /** A copy with other attribute providers. */
     public PdpConfig withProviders(ProvidersConfig other) {
-        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+        return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
                 engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, other, interop);
     }
 
     /** A copy with other interop settings. */
     public PdpConfig withInterop(InteropConfig settings) {
-        return new PdpConfig(port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+        return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
                 engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers,
                 settings);
     }

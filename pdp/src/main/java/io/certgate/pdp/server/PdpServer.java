@@ -17,6 +17,7 @@ import io.certgate.pdp.api.rest.OpaDataService;
 import io.certgate.pdp.api.rest.StatusService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -38,7 +39,7 @@ public final class PdpServer implements AutoCloseable {
                 .build();
         StatusService status = new StatusService(pdp.bundles(), pdp.json());
         this.server = Server.builder()
-                .http(pdp.config().port())
+                .http(pdp.config().address().resolve())
                 .meterRegistry(registry)
                 // gRPC enforces the limit per message (RESOURCE_EXHAUSTED); framing needs a little slack.
                 .maxRequestLength(pdp.config().maxRequestBytes() + 16 * 1024)
@@ -76,7 +77,12 @@ public final class PdpServer implements AutoCloseable {
 
     /** The bound port (useful when configured as 0). */
     public int port() {
-        return server.activeLocalPort();
+        return localAddress().getPort();
+    }
+
+    /** The address and port actually bound. */
+    public InetSocketAddress localAddress() {
+        return server.activePort().localAddress();
     }
 
     @Override

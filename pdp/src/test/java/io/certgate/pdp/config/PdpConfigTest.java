@@ -20,6 +20,7 @@ class PdpConfigTest {
     @Test
     void defaults() {
         PdpConfig d = PdpConfig.defaults();
+        assertThat(d.host()).isEqualTo("127.0.0.1").isEqualTo(PdpConfig.DEFAULT_HOST);
         assertThat(d.port()).isEqualTo(8181).isEqualTo(PdpConfig.DEFAULT_PORT);
         assertThat(d.maxRequestBytes()).isEqualTo(1024 * 1024);
         assertThat(d.bundle()).isNull();
@@ -138,7 +139,7 @@ class PdpConfigTest {
             "'caches: {certificate_identities: 10000001}' | caches.certificate_identities: must be an integer in [0, 10000000]",
             // unknown keys
             "'sever: {port: 1}'                           | sever: unknown key",
-            "'server: {prot: 1}'                          | server.prot: unknown key (known: max_request_bytes, port)",
+            "'server: {prot: 1}'                          | server.prot: unknown key (known: host, max_request_bytes, port)",
             "'policy: {bundel: x}'                        | policy.bundel: unknown key",
             "'engine: {pool: 1}'                          | engine.pool: unknown key",
             "'time: {tz: UTC}'                            | time.tz: unknown key",
@@ -350,5 +351,22 @@ class PdpConfigTest {
                         "interop.ocsp.enabled: must be true or false, got \"yes please\"",
                         "interop.ocsp.soft_fail: must be true or false, got 1",
                         "interop.ocsp.stapling: unknown key (known: enabled, soft_fail)"));
+    }
+
+    @Test
+    void serverHostIsTheBindAddressLoopbackUnlessSet() throws Exception {
+        assertThat(PdpConfig.parse("server: {port: 9000}", "pdp.yaml").address())
+                .isEqualTo(new ListenAddress("127.0.0.1", 9000));
+        assertThat(PdpConfig.parse("server: {host: 0.0.0.0}", "pdp.yaml").address())
+                .isEqualTo(new ListenAddress("0.0.0.0", 8181));
+        assertThat(PdpConfig.parse("server: {host: '::'}", "pdp.yaml").host()).isEqualTo("::");
+        assertThat(PdpConfig.defaults().withAddress(ListenAddress.parse("10.0.0.1:1")).address())
+                .hasToString("10.0.0.1:1");
+        for (String bad : new String[] {"'0.0.0.0:8181'", "'[::1]'", "'a b'", "8181"}) {
+            assertThatThrownBy(() -> PdpConfig.parse("server: {host: " + bad + "}", "pdp.yaml"))
+                    .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).singleElement()
+                            .asString().startsWith("server.host: must be an IP address (IPv6 without brackets) or a"
+                                    + " host name, got '"));
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.certgate.pdp.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,10 +23,12 @@ import io.certgate.pdp.api.grpc.v1.DecideResponse;
 import io.certgate.pdp.api.grpc.v1.DecisionServiceGrpc.DecisionServiceBlockingStub;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.support.TestBundles;
+import io.certgate.testdata.LocalAddresses;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -230,6 +233,25 @@ class PdpServerTest {
             assertThat(r.getEffect()).isEqualTo("deny");
             assertThat(r.getStatus()).isEqualTo(503);
             assertThat(r.getReasons(0).getCode()).isEqualTo("NO_POLICY");
+        }
+    }
+
+    @Test
+    void theDefaultAddressIsLoopbackAndServerHostIsTheOnlyAddressServed() throws Exception {
+        assertThat(server.localAddress().getAddress().isLoopbackAddress()).isTrue();
+        InetAddress external = LocalAddresses.nonLoopback();
+        assumeThat(external).as("this machine has a non-loopback IPv4 address").isNotNull();
+        assertThat(LocalAddresses.refuses(external, server.port())).as("reachable from other hosts").isTrue();
+        PdpConfig cfg = PdpConfig.parse("server: {host: " + external.getHostAddress() + ", port: 0}\n"
+                + "policy: {entrypoint: test/authz/decision}", "t")
+                .withOverrides(null, tmp.resolve("missing.tar.gz").toString(), null, null);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (Pdp p = Pdp.start(cfg, registry, Clock.systemUTC()); PdpServer s = new PdpServer(p, registry).start()) {
+            assertThat(s.localAddress().getAddress()).isEqualTo(external);
+            AggregatedHttpResponse health = WebClient.of("http://" + external.getHostAddress() + ":" + s.port())
+                    .get("/health").aggregate().join();
+            assertThat(health.status().code()).isEqualTo(503); // answered: no bundle yet
+            assertThat(LocalAddresses.refuses(InetAddress.getLoopbackAddress(), s.port())).isTrue();
         }
     }
 

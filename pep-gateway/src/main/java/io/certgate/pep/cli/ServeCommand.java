@@ -2,6 +2,7 @@ package io.certgate.pep.cli;
 
 import io.certgate.pdp.cli.ProcessMetrics;
 import io.certgate.pdp.config.ConfigException;
+import io.certgate.pdp.config.ListenAddress;
 import io.certgate.pep.GatewayServer;
 import io.certgate.pep.config.GatewayConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -30,8 +31,8 @@ final class ServeCommand implements Callable<Integer> {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bindTo(registry);
         GatewayServer gateway = new GatewayServer(cfg, registry, Clock.systemUTC()).start();
-        System.err.println("certgate gateway listening on https://0.0.0.0:" + gateway.port() + " with "
-                + cfg.services().size() + " service(s), PDP " + gateway.pdp().describe());
+        System.err.println("certgate gateway listening on https://" + ListenAddress.authority(gateway.localAddress())
+                + " with " + cfg.services().size() + " service(s), PDP " + gateway.pdp().describe());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();

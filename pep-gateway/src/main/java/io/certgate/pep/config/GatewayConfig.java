@@ -29,6 +29,7 @@ import java.util.Set;
  * {@code gateway.yaml}. Relative file paths are resolved against the file's directory. Every error
  * is collected with its dotted location ({@code services[1].mtls.ca_file: file not found: …}).
  *
+ * @param host address the TLS port is bound to; null = every interface (the gateway is the TLS edge)
  * @param port TLS listen port
  * @param pdp how decisions are obtained
  * @param services protected services, selected by SNI
@@ -38,8 +39,9 @@ import java.util.Set;
  * @param rateLimitStore where rate-limit budgets live (memory, or Redis shared by every replica)
  * @param assertions the keys that sign identity assertions ({@code assertions:}), or null without any
  */
-public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boolean auditEnabled,
-        List<String> auditMask, Admin admin, StoreConfig rateLimitStore, @Nullable AssertionKeys assertions) {
+public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<ServiceConfig> services,
+        boolean auditEnabled, List<String> auditMask, Admin admin, StoreConfig rateLimitStore,
+        @Nullable AssertionKeys assertions) {
 
     public GatewayConfig {
         services = List.copyOf(services);
@@ -82,6 +84,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         List<String> errors = new ArrayList<>();
         ConfigNode root = ConfigNode.root(tree, errors);
         ConfigNode listen = root.section("listen");
+        String host = listen.host("host", null);
         int port = listen.integer("port", 8443, 0, 65535);
         listen.rejectUnknownKeys();
 
@@ -110,7 +113,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
             services.add(svc);
         }
         ConfigNode adminNode = root.section("admin");
-        Admin admin = new Admin(adminNode.integer("port", 9443, -1, 65535), adminNode.string("host", "127.0.0.1"));
+        Admin admin = new Admin(adminNode.integer("port", 9443, -1, 65535), adminNode.host("host", "127.0.0.1"));
         adminNode.rejectUnknownKeys();
         ConfigNode audit = root.section("audit");
         boolean auditEnabled = audit.bool("enabled", true);
@@ -127,7 +130,7 @@ public record GatewayConfig(int port, Pdp pdp, List<ServiceConfig> services, boo
         if (!errors.isEmpty()) {
             throw new ConfigException(name, errors);
         }
-        return new GatewayConfig(port, pdp, services, auditEnabled, mask, admin, store, assertions);
+        return new GatewayConfig(host, port, pdp, services, auditEnabled, mask, admin, store, assertions);
     }
 
     private static Pdp pdp(ConfigNode n, Path baseDir) {

@@ -90,7 +90,8 @@ public final class Quickstart implements AutoCloseable {
         Files.write(dir.resolve("demo-bundle.tar.gz"), demoBundle(new ObjectMapper(), pki, false));
         Files.writeString(dir.resolve("pdp.yaml"), """
                 # The PDP of deploy/compose (written by `pep-gateway.jar quickstart --export-compose`).
-                server: {port: 8181}
+                # Every interface: the gateway calls it from another container (the default is loopback).
+                server: {host: 0.0.0.0, port: 8181}
                 policy: {bundle: /demo/demo-bundle.tar.gz}
                 """);
         Files.writeString(dir.resolve("gateway.yaml"), """

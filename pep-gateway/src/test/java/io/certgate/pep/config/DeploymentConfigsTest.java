@@ -4,24 +4,57 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.certgate.pdp.config.ConfigException;
+import io.certgate.pdp.config.ListenAddress;
 import io.certgate.pdp.config.PdpConfig;
+import io.certgate.pep.quickstart.Quickstart;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The configurations shipped in the Kubernetes manifests parse with the products' own parsers. */
+/**
+ * The configurations shipped in the Kubernetes manifests parse with the products' own parsers, and every
+ * PDP that {@code deploy/} starts for other containers or pods listens beyond loopback.
+ */
 class DeploymentConfigsTest {
-    private static final Path K8S = Path.of("../deploy/k8s");
+    private static final Path DEPLOY = Path.of("../deploy");
+    private static final Path K8S = DEPLOY.resolve("k8s");
 
     @Test
     void thePdpConfigMapIsAValidPdpConfigReadingBundlesFromTheBundleServer() throws Exception {
         PdpConfig cfg = PdpConfig.parse(configMapEntry("pdp.yaml", "certgate-pdp", "pdp.yaml"), "pdp.yaml");
         assertThat(cfg.bundle()).isEqualTo("http://certgate-bundles/bundles/reference.tar.gz");
         assertThat(cfg.port()).isEqualTo(8181);
+        // the Service and the kubelet's probes reach the pod's IP, not its loopback
+        assertThat(cfg.host()).isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void thePdpImageListensOnEveryInterface() throws Exception {
+        String cmd = Files.readAllLines(DEPLOY.resolve("docker/pdp.Dockerfile")).stream()
+                .filter(l -> l.startsWith("CMD ")).findFirst().orElseThrow().substring(4);
+        List<String> args = new ArrayList<>();
+        new ObjectMapper().readTree(cmd).forEach(a -> args.add(a.asText()));
+        assertThat(args).startsWith("serve").contains("--addr");
+        assertThat(ListenAddress.parse(args.get(args.indexOf("--addr") + 1)))
+                .isEqualTo(new ListenAddress("0.0.0.0", 8181));
+    }
+
+    @Test
+    void theComposePdpReadsTheExportedConfigWhichListensOnEveryInterface(@TempDir Path demo) throws Exception {
+        JsonNode compose = new YAMLMapper().readTree(DEPLOY.resolve("compose/docker-compose.yml").toFile());
+        List<String> args = new ArrayList<>();
+        compose.at("/services/pdp/command").forEach(a -> args.add(a.asText()));
+        assertThat(args).containsExactly("serve", "--config", "/demo/pdp.yaml");
+        assertThat(compose.at("/services/setup/command").toString()).contains("--export-compose");
+        Quickstart.exportForCompose(demo, Clock.systemUTC());
+        assertThat(PdpConfig.load(demo.resolve("pdp.yaml")).address()).isEqualTo(new ListenAddress("0.0.0.0", 8181));
     }
 
     @Test

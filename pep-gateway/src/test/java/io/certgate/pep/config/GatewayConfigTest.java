@@ -191,9 +191,25 @@ class GatewayConfigTest {
                 """)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
                 .singleElement().asString().matches("line 9, column \\d+: not valid YAML: Duplicate field 'verify'.*"));
         assertThatThrownBy(() -> parse(SERVICE.replace("{ca_file: ca.pem}", "{ca_file: ca.pem, ca_file: other.pem}")))
-                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
-                        .singleElement().asString().matches("line 2, column \\d+: not valid YAML: Duplicate field 'ca_file'.*"));
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).singleElement()
+                        .asString().matches("line 2, column \\d+: not valid YAML: Duplicate field 'ca_file'.*"));
         assertThatThrownBy(() -> parse("listen: {port: 1}\nlisten: {port: 2}\n" + SERVICE))
                 .hasMessageContaining("line 2, column 7: not valid YAML: Duplicate field 'listen'");
+    }
+
+    @Test
+    void theTlsPortListensEverywhereUnlessAHostIsGivenAndAdminOnLoopback() throws Exception {
+        GatewayConfig all = parse(SERVICE);
+        assertThat(all.host()).isNull();
+        assertThat(all.port()).isEqualTo(8443);
+        assertThat(all.admin().host()).isEqualTo("127.0.0.1");
+        GatewayConfig one = parse("listen: {host: 10.0.0.5, port: 443}\nadmin: {host: '::1'}\n" + SERVICE);
+        assertThat(one.host()).isEqualTo("10.0.0.5");
+        assertThat(one.port()).isEqualTo(443);
+        assertThat(one.admin().host()).isEqualTo("::1");
+        assertThatThrownBy(() -> parse("listen: {host: '0.0.0.0:443'}\nadmin: {host: 'http://x'}\n" + SERVICE))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "listen.host: must be an IP address (IPv6 without brackets) or a host name, got '0.0.0.0:443'",
+                        "admin.host: must be an IP address (IPv6 without brackets) or a host name, got 'http://x'"));
     }
 }
