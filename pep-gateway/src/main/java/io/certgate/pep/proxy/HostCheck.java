@@ -53,14 +53,13 @@ final class HostCheck implements DecoratingHttpServiceFunction {
         return delegate.serve(ctx, req);
     }
 
-    /** The TLS server name, lower case, without a trailing dot (a fully qualified name is the same host). */
+    /** The TLS server name, lower case (a name with a trailing dot never gets here: see {@code ServerNames}). */
     @Nullable
     static String sni(@Nullable SSLSession session) {
         if (session instanceof ExtendedSSLSession ext) {
             for (SNIServerName name : ext.getRequestedServerNames()) {
                 if (name instanceof SNIHostName h) {
-                    String n = h.getAsciiName().toLowerCase(Locale.ROOT);
-                    return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
+                    return h.getAsciiName().toLowerCase(Locale.ROOT);
                 }
             }
         }
