@@ -118,7 +118,10 @@ public final class E2e implements AutoCloseable {
 
     /** {@code pdp:} value for the embedded PDP with the end-to-end test policy. */
     public static String embeddedPdp() {
-        return "{mode: embedded, policies: " + e2ePolicies() + ", entrypoint: gw/authz/decision}";
+        // A generous evaluation deadline: a cold JVM on a loaded 2-core machine can take longer than the
+        // 100 ms default for a first evaluation, and no e2e test is about that deadline.
+        return "{mode: embedded, policies: " + e2ePolicies() + ", entrypoint: gw/authz/decision, "
+                + "evaluation_timeout_ms: 5000}";
     }
 
     /** A whole gateway.yaml: {@code extra} is more top-level YAML (e.g. {@code audit: ...}) or "". */
