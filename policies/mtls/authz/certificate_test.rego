@@ -145,7 +145,7 @@ test_issuer_matched_by_ca_fingerprint_only if {
 }
 
 test_issuer_any_when_service_lists_none if {
-	authz.service_issuer_ids == {"acme-partner-ca", "corp-issuing-ca"} with input as acme_input
+	authz.service_issuer_ids == {"acme-partner-ca", "corp-issuing-ca", "device-ca"} with input as acme_input
 		with data.mtls.services["partner-api"].issuers as null
 	authz.service_issuer_ids == set() with input as acme_input
 		with data.mtls.services["partner-api"].issuers as null

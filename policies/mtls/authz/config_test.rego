@@ -90,12 +90,38 @@ test_shipped_data_is_consistent if {
 		}
 		is_object(data.mtls.issuers[c.match.issuer])
 	}
+	every _, p in data.mtls.profiles {
+		rate_limit_well_formed(object.get(p, "rate_limit", {"rate": 1, "period_seconds": 1}))
+	}
 	every _, iss in data.mtls.issuers {
 		is_string(iss.dn)
 		every fp in iss.ca_sha256 {
 			count(replace(replace(lower(fp), ":", ""), " ", "")) == 64
 		}
 	}
+}
+
+# What the PDP accepts in a rate-limit obligation (positive integers; see
+# limits.rego), and a known "per".
+rate_limit_well_formed(l) if {
+	object.get(l, "per", "client") in {"client", "certificate"}
+	every field in ["rate", "period_seconds", "burst"] {
+		positive_int(object.get(l, field, 1))
+	}
+}
+
+positive_int(n) if {
+	is_number(n)
+	n == floor(n)
+	n >= 1
+}
+
+test_rate_limit_shape_check if {
+	rate_limit_well_formed({"rate": 5, "period_seconds": 1, "burst": 10, "per": "certificate"})
+	not rate_limit_well_formed({"rate": 0, "period_seconds": 1})
+	not rate_limit_well_formed({"rate": 1.5, "period_seconds": 1})
+	not rate_limit_well_formed({"rate": 1, "period_seconds": "1s"})
+	not rate_limit_well_formed({"rate": 1, "period_seconds": 1, "per": "ip"})
 }
 
 test_fingerprint_list_shortcuts if {

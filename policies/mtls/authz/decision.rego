@@ -48,7 +48,7 @@ decision := fast_allow if {
 	"effect": "allow",
 	"status": 200,
 	"reasons": [],
-	"obligations": {"headers": identity_headers},
+	"obligations": obligations_of_allow,
 	"ttl_seconds": allow_ttl_seconds,
 } if {
 	effect == "allow"
@@ -120,6 +120,10 @@ at_least_zero(n) := n if n >= 0
 else := 0
 
 # --- obligations ---------------------------------------------------------------------
+
+obligations_of_allow := allow_obligations(identity_headers, p, rate_limit_client_key) if {
+	p := profile
+} else := {"headers": identity_headers}
 
 identity_headers["x-authenticated-userid"] := authenticated_user_id
 

@@ -23,7 +23,7 @@ fast_allow := {
 	"effect": "allow",
 	"status": 200,
 	"reasons": [],
-	"obligations": {"headers": fast_headers(fast_user_id(cl, id), id, p, roles)},
+	"obligations": allow_obligations(fast_headers(fast_user_id(cl, id), id, p, roles), p, id),
 	"ttl_seconds": fast_ttl(base_ttl_seconds, mfa_left),
 } if {
 	fast_certificate_clear

@@ -9,6 +9,7 @@ fast_edge_inputs := [
 	alice_input,
 	acme_input,
 	batch_input,
+	device_input,
 	json.remove(alice_input, ["service/profile"]),
 	json.remove(alice_input, ["subject/id"]),
 	json.remove(acme_input, ["subject"]),

@@ -71,6 +71,10 @@ public final class GatewayServer implements AutoCloseable {
     private static final long MAX_LOCAL_KEYS = 100_000;
 
     public GatewayServer(GatewayConfig config, MeterRegistry registry, Clock clock) throws PemBundleException {
+        StoreConfig store = config.rateLimitStore();
+        // one store for every service; a shared one connects first, so a wrong URL fails the start
+        // before anything else is started
+        this.rateLimitStore = store.shared() ? RedisBuckets.connect(store, registry) : new LocalBuckets(MAX_LOCAL_KEYS);
         this.decisionExecutor = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
             Thread t = new Thread(r, "pep-embedded-pdp");
             t.setDaemon(true);
@@ -80,9 +84,6 @@ public final class GatewayServer implements AutoCloseable {
         CertificateIdentities identities = new CertificateIdentities(clock, 10_000).bindTo(registry, "gateway_certificate_identity");
         AccessLog audit = new AccessLog(new ObjectMapper(), new HashSet<>(config.auditMask()), config.auditEnabled());
 
-        StoreConfig store = config.rateLimitStore();
-        // one store for every service (a shared one connects now: a wrong URL fails the start)
-        this.rateLimitStore = store.shared() ? RedisBuckets.connect(store, registry) : new LocalBuckets(MAX_LOCAL_KEYS);
         ServerBuilder sb = Server.builder().meterRegistry(registry);
         if (config.host() == null) {
             sb.https(config.port());

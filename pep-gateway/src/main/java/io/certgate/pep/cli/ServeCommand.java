@@ -5,6 +5,7 @@ import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ListenAddress;
 import io.certgate.pep.GatewayServer;
 import io.certgate.pep.config.GatewayConfig;
+import io.certgate.pep.ratelimit.StoreConnectException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -30,7 +31,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bindTo(registry);
-        GatewayServer gateway = new GatewayServer(cfg, registry, Clock.systemUTC()).start();
+        GatewayServer gateway;
+        try {
+            gateway = new GatewayServer(cfg, registry, Clock.systemUTC()).start();
+        } catch (StoreConnectException e) {
+            // a configuration error only a connection reveals; reported like the parser's
+            System.err.println(config + " has 1 error(s):\n  " + e.getMessage());
+            return 2;
+        }
         System.err.println("certgate gateway listening on https://" + ListenAddress.authority(gateway.localAddress())
                 + " with " + cfg.services().size() + " service(s), PDP " + gateway.pdp().describe());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -3,6 +3,9 @@ package io.certgate.pep.config;
 import com.linecorp.armeria.common.TlsKeyPair;
 import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.PemBundleException;
+import io.certgate.pep.ratelimit.RedisBuckets;
+import io.certgate.pep.ratelimit.StoreConnectException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +23,8 @@ import java.util.Locale;
 /**
  * The checks {@link GatewayConfig#parse} leaves to start-up: that the files a valid {@code gateway.yaml} names
  * parse and fit together (server certificate and key match, CA bundles and CRLs are PEM of the right kind,
- * certificates are within their validity). Each error is located by its key, like the parser's.
+ * certificates are within their validity), and that a shared rate-limit store accepts a connection (address,
+ * TLS trust, password). Each error is located by its key, like the parser's.
  */
 public final class ConfigFilesCheck {
     private ConfigFilesCheck() {}
@@ -61,6 +65,14 @@ public final class ConfigFilesCheck {
             }
             if (u.caFile() != null) {
                 certificates(errors, at + "upstream.ca_file", u.caFile(), now);
+            }
+        }
+        if (cfg.rateLimitStore().shared()) {
+            // connects and closes again, as the gateway would at start
+            try {
+                RedisBuckets.connect(cfg.rateLimitStore(), new SimpleMeterRegistry()).close();
+            } catch (StoreConnectException e) {
+                errors.add(e.getMessage());
             }
         }
         return errors;

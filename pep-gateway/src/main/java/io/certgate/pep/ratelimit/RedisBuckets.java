@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class RedisBuckets implements Buckets {
     private static final Logger log = LoggerFactory.getLogger(RedisBuckets.class);
     private static final String PREFIX = "certgate:rl:";
+    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(5);
 
     private final String described;
     private final RedisClient client;
@@ -84,10 +85,12 @@ public final class RedisBuckets implements Buckets {
     /**
      * Connects (blocking, at start) so that a wrong URL, password or CA is an error at start.
      *
-     * @throws IllegalStateException naming the store and the cause
+     * @throws StoreConnectException naming the store and the cause
      */
     public static RedisBuckets connect(StoreConfig cfg, MeterRegistry registry) {
-        RedisURI.Builder builder = RedisURI.builder(RedisURI.create(cfg.url())).withTimeout(cfg.timeout());
+        // The URI's timeout bounds the connection's set-up (TLS handshake, AUTH, HELLO), at start and on every
+        // reconnect; commands have their own deadline (timeoutOptions, below), far shorter.
+        RedisURI.Builder builder = RedisURI.builder(RedisURI.create(cfg.url())).withTimeout(SETUP_TIMEOUT);
         if (cfg.password() != null) {
             builder.withPassword(cfg.password().toCharArray());
         }
@@ -114,7 +117,7 @@ public final class RedisBuckets implements Buckets {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             resources.shutdown();
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new IllegalStateException("rate_limits.store: cannot connect to " + redacted(cfg) + ": "
+            throw new StoreConnectException("rate_limits.store: cannot connect to " + redacted(cfg) + ": "
                     + cause.getMessage(), e);
         }
     }

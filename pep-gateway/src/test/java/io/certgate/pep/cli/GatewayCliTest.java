@@ -121,4 +121,24 @@ class GatewayCliTest {
                 .contains("policy");
         assertThat(run("config", "check").exit()).isEqualTo(2);
     }
+
+    @Test
+    void anUnreachableRateLimitStoreIsALocatedErrorOfConfigCheckAndServe() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        Path cfg = Files.writeString(dir.resolve("store.yaml"), Files.readString(
+                gateway("store-base.yaml", "{verify: required, ca_file: ca.pem}", "server.key"))
+                + "rate_limits: {store: \"redis://127.0.0.1:" + closed + "\"}\n");
+        String error = "  rate_limits.store: cannot connect to redis://127.0.0.1:" + closed + ": ";
+
+        Run check = run("config", "check", cfg.toString());
+        assertThat(check.exit()).as(check.out() + check.err()).isEqualTo(1);
+        assertThat(check.out()).contains("store.yaml: 1 error(s) (gateway configuration):").contains(error);
+
+        Run serve = run("serve", "--config", cfg.toString());
+        assertThat(serve.exit()).as(serve.out() + serve.err()).isEqualTo(2);
+        assertThat(serve.err()).contains(cfg + " has 1 error(s):\n" + error).doesNotContain("StoreConnectException");
+    }
 }
