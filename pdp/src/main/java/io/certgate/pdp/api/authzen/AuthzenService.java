@@ -91,8 +91,7 @@ public final class AuthzenService implements HttpService {
         try {
             body = json.readTree(agg.content().array());
         } catch (JsonProcessingException e) {
-            return error(HttpStatus.BAD_REQUEST, requestId, "the request body is not valid JSON (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + "): "
+            return error(HttpStatus.BAD_REQUEST, requestId, "the request body is not valid JSON" + where(e) + ": "
                     + e.getOriginalMessage());
         } catch (java.io.IOException e) {
             return error(HttpStatus.BAD_REQUEST, requestId, "the request body cannot be read: " + e.getMessage());
@@ -131,6 +130,12 @@ public final class AuthzenService implements HttpService {
         } catch (PolicyException e) {
             return error(HttpStatus.INTERNAL_SERVER_ERROR, requestId, e.getMessage());
         }
+    }
+
+    /** Where the JSON error is, when Jackson knows (it does not for its nesting-depth limit). */
+    private static String where(JsonProcessingException e) {
+        return e.getLocation() == null ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
     }
 
     private ObjectNode pick(ObjectNode body) {

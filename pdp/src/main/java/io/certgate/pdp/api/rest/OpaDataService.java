@@ -143,11 +143,16 @@ public final class OpaDataService implements HttpService {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new BadInput(what + " is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage());
+            throw new BadInput(what + " is not valid JSON" + where(e) + ": " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new BadInput(what + " cannot be read: " + e.getMessage());
         }
+    }
+
+    /** Where the JSON error is, when Jackson knows (it does not for its nesting-depth limit). */
+    private static String where(JsonProcessingException e) {
+        return e.getLocation() == null ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
     }
 
     private static final class BadInput extends Exception {
