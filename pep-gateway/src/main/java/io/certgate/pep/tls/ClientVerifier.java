@@ -8,6 +8,7 @@ import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.OcspChecker;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.cert.VerifyResult;
+import io.certgate.pdp.cert.X509VerifyCodes;
 import io.certgate.pep.config.CaErrorStrategy;
 import io.certgate.pep.config.ServiceConfig;
 import io.certgate.pep.config.VerifyMode;
@@ -121,7 +122,14 @@ public final class ClientVerifier {
         r = key == null ? null : cache.getIfPresent(key);
         Instant now = clock.instant();
         if (r == null || !stillValid(r, presented, now)) {
-            r = verifier.verify(presented, now);
+            try {
+                r = verifier.verify(presented, now);
+            } catch (IllegalArgumentException e) {
+                // decoded by the TLS stack, but not a well-formed certificate (OpenSSL would not parse it): never
+                // accepted, whatever the CA error strategy
+                return new ClientVerification(presented, List.of(), X509VerifyCodes.UNSPECIFIED,
+                        "the client certificate cannot be decoded", false);
+            }
             if (key != null) {
                 cache.put(key, r);
             }
