@@ -9,17 +9,29 @@ import com.linecorp.armeria.server.Server;
 import io.certgate.pep.support.E2e;
 import io.certgate.pep.support.E2e.Resp;
 import io.certgate.testdata.TestCert;
+import io.certgate.testdata.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLSocket;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.DERUTCTime;
+import org.bouncycastle.asn1.DERUTF8String;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -161,6 +173,41 @@ class RobustnessTest {
         Resp r = E2e.get(e.client(port, "strict.example.test", big), "/big");
         assertThat(r.status()).as(r.toString()).isBetween(500, 599);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(e.upstream.count()).isEqualTo(before);
+    }
+
+    // ------------------------------------------------------------------ malformed certificates
+
+    @Test
+    void aCertificateTheTlsStackDecodesButOpenSslWouldNotIsRejectedUnderEveryStrategy() throws Exception {
+        // the partner certificate with one more element after its extensions: the JDK skips it, OpenSSL refuses it
+        ASN1Sequence cert = ASN1Sequence.getInstance(e.pki.partnerClient().der());
+        ASN1EncodableVector tbs = new ASN1EncodableVector();
+        ((ASN1Sequence) cert.getObjectAt(0)).forEach(tbs::add);
+        tbs.add(new DERUTCTime("260115120000Z"));
+        X509Certificate malformed = TestPki.parseCertificate(new DERSequence(new ASN1Encodable[] {
+                new DERSequence(tbs), cert.getObjectAt(1), cert.getObjectAt(2)}).getEncoded());
+        List<X509Certificate> chain = List.of(malformed, e.pki.intermediateCa().certificate());
+        int before = e.upstream.count();
+        for (String host : List.of("strict.example.test", "lenient.example.test")) {
+            Resp r = E2e.get(e.client(port, host, e.pki.partnerClient().privateKey(), chain, SessionProtocol.HTTPS),
+                    "/echo");
+            assertThat(r.status()).as(host + ": " + r).isEqualTo(401);
+            assertThat(r.field("error_code")).isEqualTo("CERT_MALFORMED");
+        }
+        assertThat(e.upstream.count()).isEqualTo(before);
+    }
+
+    @Test
+    void aSubjectNameThatIsNotUtf8IsRejectedNotAServerError() throws Exception {
+        ASN1Encodable notUtf8 = ASN1Primitive.fromByteArray(new byte[] {0x0c, 0x03, 'x', (byte) 0xff, 'y'});
+        TestCert c = e.write(e.pki.certificate("not-utf8").subject(new X500Name(new RDN[] {
+                new RDN(BCStyle.O, new DERUTF8String("Example Partner GmbH")), new RDN(BCStyle.CN, notUtf8)}))
+                .clientAuth().issuedBy(e.pki.intermediateCa()).build());
+        int before = e.upstream.count();
+        Resp r = E2e.get(e.client(port, "lenient.example.test", c), "/echo");
+        assertThat(r.status()).as(r.toString()).isEqualTo(401);
+        assertThat(r.field("error_code")).isEqualTo("CERT_MALFORMED");
         assertThat(e.upstream.count()).isEqualTo(before);
     }
 

@@ -104,12 +104,17 @@ public final class BundleReader {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new BundleException(source + ": " + name + " is not valid JSON at line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": "
+            throw new BundleException(source + ": " + name + " is not valid JSON" + at(e) + ": "
                     + e.getOriginalMessage(), e);
         } catch (IOException e) {
             throw new BundleException(source + ": cannot read " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Where the JSON error is, when Jackson knows (it does not for its nesting-depth limit). */
+    private static String at(JsonProcessingException e) {
+        return e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
     }
 
     private static byte[] readEntry(TarArchiveInputStream tar, String source, String name)

@@ -1,11 +1,14 @@
 package io.certgate.pdp.cert;
 
+import com.linecorp.armeria.common.annotation.Nullable;
 import java.math.BigInteger;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1BitString;
@@ -13,6 +16,7 @@ import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
@@ -20,11 +24,13 @@ import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLDistPoint;
 import org.bouncycastle.asn1.x509.Certificate;
 import org.bouncycastle.asn1.x509.DistributionPoint;
+import org.bouncycastle.asn1.x509.DistributionPointName;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.TBSCertificate;
@@ -151,8 +157,11 @@ final class CertFacts {
         nsCertType = ext.bits(NETSCAPE_CERT_TYPE);
         ASN1OctetString skid = ext.parse(Extension.subjectKeyIdentifier, ASN1OctetString::getInstance);
         subjectKeyId = skid == null ? null : skid.getOctets();
-        authorityKeyId = ext.parse(Extension.authorityKeyIdentifier, AuthorityKeyIdentifier::getInstance);
-        CRLDistPoint dps = ext.parse(Extension.cRLDistributionPoints, CRLDistPoint::getInstance);
+        authorityKeyId = ext.withDecodableNames(
+                ext.parse(Extension.authorityKeyIdentifier, AuthorityKeyIdentifier::getInstance),
+                akid -> directoryNames(akid.getAuthorityCertIssuer()));
+        CRLDistPoint dps = ext.withDecodableNames(ext.parse(Extension.cRLDistributionPoints, CRLDistPoint::getInstance),
+                CertFacts::directoryNames);
         crlDistributionPoints = dps == null ? List.of() : List.of(dps.getDistributionPoints());
         for (DistributionPoint dp : crlDistributionPoints) {
             if (dp.getDistributionPoint() == null && (dp.getCRLIssuer() == null
@@ -160,8 +169,10 @@ final class CertFacts {
                 ext.invalid = true; // X509_R_INVALID_DISTPOINT
             }
         }
-        subjectAltNames = ext.parse(Extension.subjectAlternativeName, GeneralNames::getInstance);
-        nameConstraints = ext.parse(Extension.nameConstraints, NameConstraints::getInstance);
+        subjectAltNames = ext.withDecodableNames(
+                ext.parse(Extension.subjectAlternativeName, GeneralNames::getInstance), CertFacts::directoryNames);
+        nameConstraints = ext.withDecodableNames(ext.parse(Extension.nameConstraints, NameConstraints::getInstance),
+                CertFacts::directoryNames);
         subjectName = X500Name.getInstance(tbs.getSubject());
         proxy = ext.present(PROXY_CERT_INFO);
         if (proxy && (ca || ext.present(Extension.subjectAlternativeName)
@@ -333,6 +344,41 @@ final class CertFacts {
         return subject.getName();
     }
 
+    private static List<X500Name> directoryNames(@Nullable GeneralNames names) {
+        List<X500Name> out = new ArrayList<>();
+        for (GeneralName n : names == null ? new GeneralName[0] : names.getNames()) {
+            if (n.getTagNo() == GeneralName.directoryName) {
+                out.add(X500Name.getInstance(n.getName()));
+            }
+        }
+        return out;
+    }
+
+    private static List<X500Name> directoryNames(CRLDistPoint dps) {
+        List<X500Name> out = new ArrayList<>();
+        for (DistributionPoint dp : dps.getDistributionPoints()) {
+            out.addAll(directoryNames(dp.getCRLIssuer()));
+            DistributionPointName name = dp.getDistributionPoint();
+            if (name != null && name.getType() == DistributionPointName.FULL_NAME) {
+                out.addAll(directoryNames(GeneralNames.getInstance(name.getName())));
+            } else if (name != null) {
+                out.add(new X500Name(new RDN[] {RDN.getInstance(name.getName())}));
+            }
+        }
+        return out;
+    }
+
+    private static List<X500Name> directoryNames(NameConstraints nc) {
+        List<X500Name> out = new ArrayList<>();
+        for (GeneralSubtree[] subtrees : List.of(Objects.requireNonNullElse(nc.getPermittedSubtrees(),
+                new GeneralSubtree[0]), Objects.requireNonNullElse(nc.getExcludedSubtrees(), new GeneralSubtree[0]))) {
+            for (GeneralSubtree t : subtrees) {
+                out.addAll(directoryNames(new GeneralNames(t.getBase())));
+            }
+        }
+        return out;
+    }
+
     /** Decodes the extensions OpenSSL caches, noting (like EXFLAG_INVALID) any that does not parse. */
     private static final class ExtensionReader {
         private final Extensions extensions;
@@ -354,6 +400,29 @@ final class CertFacts {
             try {
                 return decoder.apply(e.getParsedValue());
             } catch (RuntimeException ex) {
+                invalid = true;
+                return null;
+            }
+        }
+
+        /**
+         * {@code value}, or null with EXFLAG_INVALID when one of its X.500 names (or one of their RDNs alone, as
+         * name constraints compare them) does not decode as a JDK name: OpenSSL then fails to decode the whole
+         * extension, and no later name comparison may meet such a name.
+         */
+        <T> T withDecodableNames(T value, java.util.function.Function<T, List<X500Name>> names) {
+            if (value == null) {
+                return null;
+            }
+            try {
+                for (X500Name name : names.apply(value)) {
+                    Names.principal(name);
+                    for (RDN rdn : name.getRDNs()) {
+                        Names.principal(new X500Name(new RDN[] {rdn}));
+                    }
+                }
+                return value;
+            } catch (RuntimeException e) {
                 invalid = true;
                 return null;
             }

@@ -113,6 +113,9 @@ public final class CertificateIdentities {
                 throw new CertificateParseException("certificate #" + index
                         + " of the chain is not exactly one DER X.509 certificate (trailing or non-DER bytes)");
             }
+            // The JDK skips elements it does not expect (OpenSSL refuses them); the verifier reads the structure
+            // strictly, so a certificate passes here only if it can be verified too.
+            CertFacts.of(cert);
             return cert;
         } catch (CertificateException | RuntimeException e) {
             throw new CertificateParseException("certificate #" + index
@@ -150,15 +153,25 @@ public final class CertificateIdentities {
                     + e.getMessage(), e);
         }
         String spiffe = uris.stream().filter(u -> u.startsWith("spiffe://")).findFirst().orElse(null);
-        List<String> cns = values(subject, BCStyle.CN);
-        List<String> os = values(subject, BCStyle.O);
+        List<String> cns;
+        List<String> os;
+        List<String> ous;
+        try {
+            cns = values(subject, BCStyle.CN);
+            os = values(subject, BCStyle.O);
+            ous = values(subject, BCStyle.OU);
+        } catch (RuntimeException e) {
+            // e.g. a UTF8String that is not UTF-8: no faithful identity can be given for it
+            throw new CertificateParseException("certificate #0 of the chain has a subject CN, O or OU value that"
+                    + " does not decode: " + e.getMessage(), e);
+        }
         return new CertificateIdentity(
                 HEX.formatHex(digest("SHA-1", der)),
                 chainSha256.get(0),
                 cert.getSubjectX500Principal().getName(X500Principal.RFC2253),
                 cert.getIssuerX500Principal().getName(X500Principal.RFC2253),
                 mostSpecific(cns),
-                values(subject, BCStyle.OU),
+                ous,
                 mostSpecific(os),
                 serialHex(cert.getSerialNumber()),
                 cert.getNotBefore().toInstant(),

@@ -93,7 +93,8 @@ public final class ChainVerifier {
      * Verifies {@code presentedChain} (the leaf first, then whatever else the peer sent, in the order sent) at
      * {@code at}, truncated to whole seconds as OpenSSL's {@code -attime}.
      *
-     * @throws IllegalArgumentException if the chain is empty or a certificate cannot be decoded
+     * @throws IllegalArgumentException if the chain is empty or a certificate cannot be decoded (only one that
+     *                                  {@link CertificateIdentities#parse} rejects too)
      */
     public VerifyResult verify(List<X509Certificate> presentedChain, Instant at) {
         Objects.requireNonNull(presentedChain, "presentedChain");

@@ -142,7 +142,8 @@ public final class ConfigNode {
         }
         try {
             URI uri = URI.create(v);
-            if (!schemes.contains(uri.getScheme()) || uri.getHost() == null) {
+            // a relative reference ("idp.example.com/jwks.json") has no scheme, which Set.of(...) cannot look up
+            if (uri.getScheme() == null || !schemes.contains(uri.getScheme()) || uri.getHost() == null) {
                 error(key, schemeRule + ", got '" + v + "'");
                 return null;
             }

@@ -94,4 +94,14 @@ class BundleReaderTest {
         byte[] badManifest = tarGz(Map.of("/policy.wasm", wasm, "/.manifest", utf8("{\"wasm\": {}}")));
         assertThatThrownBy(() -> reader.read(badManifest, "b.tar.gz")).hasMessageContaining("'wasm' must be an array");
     }
+
+    @Test
+    void rejectsDataNestedDeeperThanTheParserAllows() throws Exception {
+        byte[] wasm = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0};
+        byte[] deep = tarGz(Map.of("/policy.wasm", wasm, "/data.json",
+                utf8("{\"a\":" + "[".repeat(1001) + "]".repeat(1001) + "}")));
+        assertThatThrownBy(() -> reader.read(deep, "deep.tar.gz"))
+                .isInstanceOf(BundleException.class)
+                .hasMessageStartingWith("deep.tar.gz: /data.json is not valid JSON: Document nesting depth (1001)");
+    }
 }

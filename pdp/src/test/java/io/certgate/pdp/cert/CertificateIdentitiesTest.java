@@ -27,6 +27,15 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.DERUTCTime;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -211,6 +220,32 @@ class CertificateIdentitiesTest {
         byte[] pem = PKI.partnerClient().pem().getBytes(StandardCharsets.US_ASCII);
         assertThatThrownBy(() -> identities.identify(List.of(pem)))
                 .isInstanceOf(CertificateParseException.class).hasMessageContaining("#0");
+    }
+
+    @Test
+    void rejectsAnElementTheJdkSkipsButOpenSslAndTheVerifierRefuse() throws Exception {
+        // one more element after the extensions: the JDK decodes it, ChainVerifier could not
+        ASN1Sequence cert = ASN1Sequence.getInstance(PKI.intermediateCa().der());
+        ASN1EncodableVector tbs = new ASN1EncodableVector();
+        ((ASN1Sequence) cert.getObjectAt(0)).forEach(tbs::add);
+        tbs.add(new DERUTCTime("260115120000Z"));
+        byte[] malformed = new DERSequence(new ASN1Encodable[] {new DERSequence(tbs), cert.getObjectAt(1),
+                cert.getObjectAt(2)}).getEncoded();
+        assertThat(TestPki.parseCertificate(malformed)).isNotNull();
+        assertThatThrownBy(() -> identities.identify(List.of(PKI.partnerClient().der(), malformed)))
+                .isInstanceOf(CertificateParseException.class)
+                .hasMessageStartingWith("certificate #1 of the chain is not a valid DER X.509 certificate");
+    }
+
+    @Test
+    void rejectsASubjectValueThatIsNotUtf8() throws Exception {
+        ASN1Encodable notUtf8 = ASN1Primitive.fromByteArray(new byte[] {0x0c, 0x03, 'x', (byte) 0xff, 'y'});
+        TestCert c = PKI.certificate("not-utf8").subject(new X500Name(new RDN[] {new RDN(BCStyle.CN, notUtf8)}))
+                .clientAuth().issuedBy(PKI.intermediateCa()).build();
+        assertThatThrownBy(() -> identities.identify(c.chainDer()))
+                .isInstanceOf(CertificateParseException.class)
+                .hasMessage("certificate #0 of the chain has a subject CN, O or OU value that does not decode: "
+                        + "Invalid UTF-8 input");
     }
 
     @Test

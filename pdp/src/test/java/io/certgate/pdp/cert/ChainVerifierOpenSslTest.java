@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.DERUTF8String;
@@ -265,6 +267,14 @@ class ChainVerifierOpenSslTest {
         TestCert selfIssued = PKI.certificate("below-1-renewed").c("DE").o(TestPki.ORG).cn("Below 1").ca(-1)
                 .issuedBy(below1).build();
         out.add(new Case("pathlen-self-issued-not-counted").chain(client("under-self-issued", selfIssued)).expect(0));
+
+        // an authorityKeyIdentifier naming an issuer whose RDN holds no attribute (SET { UTF8String "x" }): the
+        // extension does not decode, so the certificate is invalid (EXFLAG_INVALID) and has no issuer
+        ASN1Encodable undecodableAkid = der(0x30, 0x0b, 0xa1, 0x09, 0xa4, 0x07, 0x30, 0x05, 0x31, 0x03, 0x0c, 0x01, 0x78);
+        out.add(new Case("leaf-akid-issuer-name-undecodable").chain(PKI.certificate("akid-undecodable")
+                .cn("akid-undecodable").clientAuth().noAuthorityKeyIdentifier()
+                .extension(Extension.authorityKeyIdentifier, false, undecodableAkid).issuedBy(PKI.intermediateCa())
+                .build()).expect(20));
 
         // purpose of the leaf
         out.add(new Case("leaf-any-eku-only").chain(PKI.certificate("any-eku").cn("any-eku")
@@ -688,5 +698,18 @@ class ChainVerifierOpenSslTest {
 
     private static void write(Path file, String content) throws IOException {
         Files.writeString(file, content, StandardCharsets.US_ASCII);
+    }
+
+    /** A DER value written out byte by byte (for encodings the builders refuse to produce). */
+    private static ASN1Encodable der(int... bytes) {
+        byte[] b = new byte[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            b[i] = (byte) bytes[i];
+        }
+        try {
+            return ASN1Primitive.fromByteArray(b);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 }

@@ -88,6 +88,19 @@ class ProvidersConfigTest {
     }
 
     @Test
+    void aUrlWithoutSchemeIsALocatedErrorNotACrash() {
+        assertThatThrownBy(() -> PdpConfig.parse("""
+                providers:
+                  posture: {base_url: posture.corp.example.com/api}
+                  mfa: {jwks_url: idp.example.com/jwks.json, issuer: 'https://idp', audience: [certgate]}
+                """, "pdp.yaml"))
+                .isInstanceOf(ConfigException.class)
+                .message()
+                .contains("providers.posture.base_url: must be an http(s) URL, got 'posture.corp.example.com/api'")
+                .contains("providers.mfa.jwks_url: must be an http(s) URL, got 'idp.example.com/jwks.json'");
+    }
+
+    @Test
     void anLdapFilterThatDoesNotParseIsAConfigError() {
         assertThatThrownBy(() -> PdpConfig.parse("providers:\n  ldap: {url: 'ldap://x', base_dn: 'dc=x',"
                 + " user_filter: '(&(uid={id})'}\n", "t"))

@@ -72,7 +72,14 @@ public final class ClientVerifier {
             return CompletableFuture.completedFuture(new ClientVerification(presented.subList(0, 1), List.of(),
                     tooLong, X509VerifyCodes.message(tooLong), waived(tooLong)));
         }
-        return verifier.verifyAsync(presented).thenApply(r -> outcome(presented, r));
+        try {
+            return verifier.verifyAsync(presented).thenApply(r -> outcome(presented, r));
+        } catch (IllegalArgumentException e) {
+            // decoded by the TLS stack, but not a well-formed certificate (OpenSSL would not parse it): never
+            // accepted, whatever the CA error strategy
+            return CompletableFuture.completedFuture(new ClientVerification(presented, List.of(),
+                    X509VerifyCodes.UNSPECIFIED, "the client certificate cannot be decoded", false));
+        }
     }
 
     private ClientVerification outcome(List<X509Certificate> presented, VerifyResult r) {

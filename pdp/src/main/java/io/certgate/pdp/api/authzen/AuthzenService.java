@@ -130,6 +130,12 @@ public final class AuthzenService implements HttpService {
         }
     }
 
+    /** Where the JSON error is, when Jackson knows (it does not for its nesting-depth limit). */
+    private static String where(JsonProcessingException e) {
+        return e.getLocation() == null ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    }
+
     private ObjectNode pick(ObjectNode body) {
         ObjectNode request = json.createObjectNode();
         for (String k : ENTITIES) {

@@ -67,6 +67,14 @@ class AuthzenServiceTest {
     }
 
     @Test
+    void aBodyNestedDeeperThanTheParserAllowsIsA400() {
+        AggregatedHttpResponse r = post(reference, AuthzenService.EVALUATION,
+                "{\"subject\":" + "[".repeat(1001) + "]".repeat(1001) + "}");
+        assertThat(r.status().code()).isEqualTo(400);
+        assertThat(r.contentUtf8()).startsWith("the request body is not valid JSON: Document nesting depth (1001)");
+    }
+
+    @Test
     void booleanAndObjectDecisionsAndTheInputIsTheRequest() throws Exception {
         JsonNode allow = JSON.readTree(post(gate, AuthzenService.EVALUATION, req("alice", "doc")).contentUtf8());
         assertThat(allow.get("decision").asBoolean()).isTrue();

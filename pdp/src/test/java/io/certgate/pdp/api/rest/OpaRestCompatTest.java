@@ -65,6 +65,16 @@ class OpaRestCompatTest {
     }
 
     @Test
+    void aBodyNestedDeeperThanTheParserAllowsIsA400() throws Exception {
+        AggregatedHttpResponse r = http.post("/v1/data/test/gate/decision",
+                "{\"input\":" + "[".repeat(1001) + "]".repeat(1001) + "}").aggregate().join();
+        assertThat(r.status().code()).isEqualTo(400);
+        assertThat(json(r).get("code").asText()).isEqualTo("invalid_parameter");
+        assertThat(json(r).get("message").asText())
+                .startsWith("request body is not valid JSON: Document nesting depth (1001) exceeds");
+    }
+
+    @Test
     void missingInputKeyWarnsLikeOpa() throws Exception {
         JsonNode r = json(http.post("/v1/data/test/gate/decision", "{}").aggregate().join());
         assertThat(r.at("/warning/code").asText()).isEqualTo("api_usage_warning");
