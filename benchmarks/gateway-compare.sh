@@ -167,7 +167,7 @@ for proto in protocols:
         failed += bad
         print("| %s | %s | %.0f | %.2f | %.2f | %.2f | %s | %d | %.1f–%.1f |" % (
             proto, t, rps, ms(statistics.median(r["latencies"]["50th"] for r in rs)),
-            ms(statistics.median(r["latencies"]["99th"] for r in rs)), rps / base,
+            ms(statistics.median(r["latencies"]["99th"] for r in rs)), rps / base if base else float("nan"),
             ", ".join("%.0f" % r["throughput"] for r in rs), bad, min(loads), max(loads)))
         for r in rs:
             for e in r.get("errors") or []:
@@ -176,10 +176,10 @@ o = report("overload")
 codes = o["status_codes"]
 limited, admitted = codes.get("429", 0), codes.get("200", 0)
 other = o["requests"] - limited - admitted
-seconds = o["duration"] / 1e9
+seconds = (o["duration"] + o["wait"]) / 1e9  # from the first request sent to the last answer
 print()
-print("overload (%s, open loop): %d req/s offered for %.1f s against %d/s per certificate (burst %d): %d requests,"
-      " %d answered 429 (%.1f%%), %d admitted (%.1f/s, budget %d), %d other; p50 %.2f ms, p99 %.2f ms" % (
+print("overload (%s, open loop): %d req/s offered, answered within %.1f s, against %d/s per certificate"
+      " (burst %d): %d requests, %d answered 429 (%.1f%%), %d admitted (%.1f/s; budget in that time %d), %d other; p50 %.2f ms, p99 %.2f ms" % (
       protocols[0], offered, seconds, limit, limit, o["requests"], limited, 100.0 * limited / max(1, o["requests"]),
       admitted, admitted / seconds, limit + int(limit * seconds), other, ms(o["latencies"]["50th"]),
       ms(o["latencies"]["99th"])))
