@@ -7,6 +7,7 @@ import io.certgate.pdp.boundary.HeaderPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -42,6 +43,22 @@ public final class RequestCondition {
 
     public List<HeaderMatch> headers() {
         return headers;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RequestCondition c && c.paths.equals(paths) && c.methods.equals(methods)
+                && c.headers.equals(headers);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(paths, methods, headers);
+    }
+
+    @Override
+    public String toString() {
+        return "RequestCondition[paths=" + paths + ", methods=" + methods + ", headers=" + headers + ']';
     }
 
     /** Whether the policy applies to this request. */
