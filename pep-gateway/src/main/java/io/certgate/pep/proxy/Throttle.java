@@ -7,7 +7,6 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.certgate.pdp.boundary.DenyReply;
 import io.certgate.pdp.decision.RateLimitObligation;
 import io.certgate.pep.config.ServiceConfig;
-import io.certgate.pep.ratelimit.LimitKey;
 import io.certgate.pep.ratelimit.LimitRule;
 import io.certgate.pep.ratelimit.Quota;
 import io.certgate.pep.ratelimit.RateLimitHeaders;

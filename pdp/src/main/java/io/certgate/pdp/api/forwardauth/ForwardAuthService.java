@@ -3,7 +3,6 @@ package io.certgate.pdp.api.forwardauth;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
-import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -82,7 +81,7 @@ public final class ForwardAuthService implements HttpService {
         try {
             request = canonical(ctx, h);
         } catch (RejectedRequestException e) {
-            return reply(DenyReply.error(null, 400, e.code(), e.getMessage(), ""));
+            return DenyReply.error(null, 400, e.code(), e.getMessage(), "").toHttpResponse();
         }
 
         ObjectNode input = json.createObjectNode();
@@ -133,7 +132,7 @@ public final class ForwardAuthService implements HttpService {
         } catch (CertificateParseException e) {
             return badRequest("the forwarded client certificate does not parse: " + e.getMessage());
         } catch (PolicyException e) {
-            return reply(DenyReply.error(null, 500, "POLICY_ERROR", e.getMessage(), ""));
+            return DenyReply.error(null, 500, "POLICY_ERROR", e.getMessage(), "").toHttpResponse();
         }
     }
 
@@ -181,11 +180,7 @@ public final class ForwardAuthService implements HttpService {
         return found;
     }
 
-    private static HttpResponse reply(DenyReply reply) {
-        return reply.toHttpResponse();
-    }
-
     private static HttpResponse badRequest(String message) {
-        return reply(DenyReply.error(null, 400, "BAD_REQUEST", message, ""));
+        return DenyReply.error(null, 400, "BAD_REQUEST", message, "").toHttpResponse();
     }
 }
