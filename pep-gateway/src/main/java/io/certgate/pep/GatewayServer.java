@@ -1,6 +1,8 @@
 package io.certgate.pep;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.client.ClientFactory;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.HttpData;
@@ -64,11 +66,15 @@ public final class GatewayServer implements AutoCloseable {
     @Nullable
     private final Server admin;
     private final DecisionClient pdp;
+    /** The remote PDPs behind {@link #pdp} (and its cache), for the admin {@code /health}; null when embedded. */
+    @Nullable
+    private final RemoteDecisionClient remote;
     private final List<ClientFactory> clientFactories = new ArrayList<>();
     private final ExecutorService decisionExecutor;
     private final Buckets rateLimitStore;
     /** Keys one in-memory limiter tracks; the least recently used beyond it start afresh. */
     private static final long MAX_LOCAL_KEYS = 100_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public GatewayServer(GatewayConfig config, MeterRegistry registry, Clock clock) throws PemBundleException {
         StoreConfig store = config.rateLimitStore();
@@ -80,7 +86,11 @@ public final class GatewayServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.pdp = decisionClient(config.pdp(), registry, clock, decisionExecutor);
+        GatewayConfig.Pdp pdpConfig = config.pdp();
+        this.remote = pdpConfig.mode() == GatewayConfig.PdpMode.REMOTE ? new RemoteDecisionClient(
+                pdpConfig.addresses(), pdpConfig.timeout(), pdpConfig.entrypoint(), pdpConfig.fleet(), registry) : null;
+        this.pdp = remote != null ? cached(remote, pdpConfig.cacheSize(), registry)
+                : embedded(pdpConfig, registry, clock, decisionExecutor);
         CertificateIdentities identities = new CertificateIdentities(clock, 10_000).bindTo(registry, "gateway_certificate_identity");
         AccessLog audit = new AccessLog(new ObjectMapper(), new HashSet<>(config.auditMask()), config.auditEnabled());
 
@@ -161,22 +171,34 @@ public final class GatewayServer implements AutoCloseable {
         if (registry instanceof PrometheusMeterRegistry prometheus) {
             admin.service("/metrics", PrometheusExpositionService.of(prometheus.getPrometheusRegistry()));
         }
-        admin.service("/health", (ctx, req) -> {
-            boolean ready = !(pdp instanceof EmbeddedDecisionClient e) || e.pdp().engine().active() != null;
-            return HttpResponse.of(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, MediaType.JSON_UTF_8,
-                    "{\"status\":\"" + (ready ? "ok" : "no policy bundle active") + "\",\"pdp\":\""
-                            + pdp.describe().replace("\"", "'") + "\"}");
-        });
+        admin.service("/health", (ctx, req) -> health());
         return admin.build();
     }
 
-    private static DecisionClient decisionClient(GatewayConfig.Pdp cfg, MeterRegistry registry, Clock clock,
-            ExecutorService executor) {
-        if (cfg.mode() == GatewayConfig.PdpMode.REMOTE) {
-            DecisionClient remote = new RemoteDecisionClient(cfg.address(), cfg.timeout(), cfg.entrypoint());
-            // Embedded PDPs cache decisions themselves; a remote one is worth caching on this side of the hop.
-            return cfg.cacheSize() > 0 ? new CachingDecisionClient(remote, cfg.cacheSize(), registry) : remote;
+    /** 200 unless an embedded PDP has no bundle; a remote PDP's endpoints are listed with their state. */
+    private HttpResponse health() {
+        boolean ready = !(pdp instanceof EmbeddedDecisionClient e) || e.pdp().engine().active() != null;
+        ObjectNode body = JSON.createObjectNode().put("status", ready ? "ok" : "no policy bundle active")
+                .put("pdp", pdp.describe());
+        if (remote != null) {
+            // The gateway stays ready without a usable PDP: services may fall back (on_pdp_unavailable: allow).
+            List<RemoteDecisionClient.EndpointState> states = remote.endpoints();
+            body.put("pdp_available", states.stream().anyMatch(RemoteDecisionClient.EndpointState::usable));
+            ArrayNode list = body.putArray("pdp_endpoints");
+            states.forEach(s -> list.addObject().put("address", s.address()).put("healthy", s.healthy())
+                    .put("circuit", s.circuit()));
         }
+        return HttpResponse.of(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, MediaType.JSON_UTF_8,
+                body.toString());
+    }
+
+    private static DecisionClient cached(DecisionClient remote, int cacheSize, MeterRegistry registry) {
+        // Embedded PDPs cache decisions themselves; a remote one is worth caching on this side of the hop.
+        return cacheSize > 0 ? new CachingDecisionClient(remote, cacheSize, registry) : remote;
+    }
+
+    private static DecisionClient embedded(GatewayConfig.Pdp cfg, MeterRegistry registry, Clock clock,
+            ExecutorService executor) {
         PdpConfig base = cfg.embedded();
         EngineOptions engine = new EngineOptions(base.engine().poolSize(), base.engine().acquireTimeout(),
                 cfg.evaluationTimeout(), base.engine().maxMemoryPages());

@@ -60,17 +60,23 @@ public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<Servi
     /**
      * @param policies embedded: a Rego directory compiled with the pinned opa
      * @param bundle embedded: a bundle file or URL (neither = the reference policy in the jar)
-     * @param address remote: host:port of a PDP
-     * @param timeout remote: deadline of one decision
+     * @param addresses remote: host:port of each PDP ({@code address:} for one, {@code addresses:} for several)
+     * @param timeout remote: deadline of one decision, retries on another PDP included
      * @param evaluationTimeout embedded: deadline of one policy evaluation
      * @param embedded embedded: the PDP's own settings (a pdp.yaml named by {@code config}: attribute
      *     providers, caches, decision log, time zone), under the policy keys above
      * @param providers embedded: attribute providers (as {@code providers:} of pdp.yaml; replace those of
      *     {@code config} when given)
+     * @param fleet remote: load balancing, health checks and circuit breakers over {@code addresses}
      */
-    public record Pdp(PdpMode mode, @Nullable Path policies, @Nullable String bundle, @Nullable String address,
+    public record Pdp(PdpMode mode, @Nullable Path policies, @Nullable String bundle, List<String> addresses,
             Duration timeout, String entrypoint, int cacheSize, Duration evaluationTimeout, PdpConfig embedded,
-            ProvidersConfig providers) {}
+            ProvidersConfig providers, PdpFleetConfig fleet) {
+
+        public Pdp {
+            addresses = List.copyOf(addresses);
+        }
+    }
 
     public static GatewayConfig load(Path file) throws ConfigException, IOException {
         return parse(Files.readString(file), file.toString(), file.toAbsolutePath().getParent());
@@ -138,6 +144,9 @@ public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<Servi
         String policies = n.string("policies", null);
         String bundle = n.string("bundle", null);
         String address = n.string("address", null);
+        boolean several = n.has("addresses");
+        List<String> addresses = several ? n.strings("addresses") : address == null ? List.of() : List.of(address);
+        PdpFleetConfig fleet = PdpFleetConfig.parse(n);
         int timeoutMs = n.integer("timeout_ms", 50, 1, 60_000);
         String entrypoint = n.string("entrypoint", PdpConfig.DEFAULT_ENTRYPOINT);
         int cacheSize = n.integer("cache_size", 10_000, 0, 10_000_000);
@@ -163,11 +172,9 @@ public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<Servi
             }
         }
         if ("remote".equals(mode)) {
-            if (address == null) {
-                n.error("address", "required with mode: remote (host:port of the PDP, e.g. 127.0.0.1:8181)");
-            } else if (!address.matches("[^\\s:/]+:\\d{1,5}")) {
-                n.error("address", "must be host:port, got '" + address + "'");
-            }
+            remoteAddresses(n, address, several, addresses);
+        } else if (address != null || several) {
+            n.error(several ? "addresses" : "address", "only for mode: remote (an embedded PDP runs in the gateway)");
         } else if (policies != null && bundle != null) {
             n.error("bundle", "set either pdp.policies or pdp.bundle, not both");
         }
@@ -179,9 +186,32 @@ public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<Servi
         if (bundle != null && !bundle.startsWith("http://") && !bundle.startsWith("https://")) {
             bundleRef = baseDir.resolve(bundle).normalize().toString();
         }
-        return new Pdp("remote".equals(mode) ? PdpMode.REMOTE : PdpMode.EMBEDDED, policiesDir, bundleRef, address,
-                Duration.ofMillis(timeoutMs), entrypoint, cacheSize, Duration.ofMillis(evaluationMs), embedded,
-                providers);
+        return new Pdp("remote".equals(mode) ? PdpMode.REMOTE : PdpMode.EMBEDDED, policiesDir, bundleRef,
+                addresses, Duration.ofMillis(timeoutMs), entrypoint, cacheSize, Duration.ofMillis(evaluationMs),
+                embedded, providers, fleet);
+    }
+
+    private static void remoteAddresses(ConfigNode n, @Nullable String address, boolean several,
+            List<String> addresses) {
+        if (address != null && several) {
+            n.error("addresses", "set either pdp.address (one PDP) or pdp.addresses (several), not both");
+            return;
+        }
+        String key = several ? "addresses" : "address";
+        if (addresses.isEmpty()) {
+            n.error(key, several ? "at least one host:port is required, e.g. [pdp-0:8181, pdp-1:8181]"
+                    : "required with mode: remote (host:port of the PDP, e.g. 127.0.0.1:8181)");
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < addresses.size(); i++) {
+            String a = addresses.get(i);
+            String where = several ? key + "[" + i + "]" : key;
+            if (!a.matches("[^\\s:/]+:\\d{1,5}") || Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)) > 65535) {
+                n.error(where, "must be host:port, got '" + a + "'");
+            } else if (!seen.add(a.toLowerCase(Locale.ROOT))) {
+                n.error(where, "'" + a + "' is listed twice");
+            }
+        }
     }
 
     @Nullable

@@ -120,6 +120,58 @@ class GatewayConfigTest {
     }
 
     @Test
+    void aRemotePdpFleetListsItsEndpointsWithBalancingHealthChecksAndBreakers() throws Exception {
+        GatewayConfig.Pdp one = parse("pdp: {mode: remote, address: \"pdp:8181\"}\n" + SERVICE).pdp();
+        assertThat(one.addresses()).containsExactly("pdp:8181");
+        assertThat(one.fleet()).isEqualTo(PdpFleetConfig.defaults());
+        GatewayConfig.Pdp fleet = parse("""
+                pdp:
+                  mode: remote
+                  addresses: [pdp-0.pdp:8181, pdp-1.pdp:8181, 10.0.0.7:8181]
+                  lb: failover
+                  health_check: {interval_ms: 500, path: /ready}
+                  circuit_breaker: {failure_rate_threshold: 25, minimum_calls: 4, window_size: 8, open_ms: 900,
+                                    half_open_calls: 2}
+                """ + SERVICE).pdp();
+        assertThat(fleet.addresses()).containsExactly("pdp-0.pdp:8181", "pdp-1.pdp:8181", "10.0.0.7:8181");
+        assertThat(fleet.fleet()).isEqualTo(new PdpFleetConfig(PdpFleetConfig.LoadBalancing.FAILOVER,
+                new PdpFleetConfig.HealthCheck(true, Duration.ofMillis(500), "/ready"),
+                new PdpFleetConfig.CircuitBreaker(25, 4, 8, Duration.ofMillis(900), 2)));
+    }
+
+    @Test
+    void aWrongFleetIsReportedPerEntry() {
+        assertThatThrownBy(() -> parse("""
+                pdp:
+                  mode: remote
+                  address: "a:1"
+                  addresses: ["a:1"]
+                """ + SERVICE)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+                .containsExactly("pdp.addresses: set either pdp.address (one PDP) or pdp.addresses (several), not both"));
+        assertThatThrownBy(() -> parse("""
+                pdp:
+                  mode: remote
+                  addresses: ["a:1", "http://b:2", "A:1", "c:70000"]
+                  lb: random
+                  health_check: {interval_ms: 5, path: health}
+                  circuit_breaker: {minimum_calls: 10, window_size: 5, failure_rate_threshold: 0, size: 3}
+                """ + SERVICE)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors())
+                .contains("pdp.addresses[1]: must be host:port, got 'http://b:2'",
+                        "pdp.addresses[2]: 'A:1' is listed twice",
+                        "pdp.addresses[3]: must be host:port, got 'c:70000'",
+                        "pdp.lb: must be one of round_robin | failover, got 'random'",
+                        "pdp.health_check.interval_ms: must be an integer in [100, 600000], got 5",
+                        "pdp.health_check.path: must be an absolute path such as /health, got 'health'",
+                        "pdp.circuit_breaker.window_size: must be at least minimum_calls (10), got 5",
+                        "pdp.circuit_breaker.failure_rate_threshold: must be an integer in [1, 100], got 0")
+                .anyMatch(m -> m.startsWith("pdp.circuit_breaker.size: unknown key")));
+        assertThatThrownBy(() -> parse("pdp: {mode: remote, addresses: []}\n" + SERVICE))
+                .hasMessageContaining("pdp.addresses: at least one host:port is required");
+        assertThatThrownBy(() -> parse("pdp: {mode: embedded, addresses: [\"a:1\"]}\n" + SERVICE))
+                .hasMessageContaining("pdp.addresses: only for mode: remote");
+    }
+
+    @Test
     void servicesAreRequiredAndSniMustBeUnique() {
         assertThatThrownBy(() -> parse("listen: {port: 1}\n")).hasMessageContaining("at least one service");
         assertThatThrownBy(() -> parse("""

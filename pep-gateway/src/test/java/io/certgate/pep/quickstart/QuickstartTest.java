@@ -68,7 +68,7 @@ class QuickstartTest {
     void theComposeExportIsAcceptedByBothProductsAndDecidesTheDemoIdentities() throws Exception {
         Quickstart.exportForCompose(dir, Clock.systemUTC());
         io.certgate.pep.config.GatewayConfig gw = io.certgate.pep.config.GatewayConfig.load(dir.resolve("gateway.yaml"));
-        assertThat(gw.pdp().address()).isEqualTo("pdp:8181");
+        assertThat(gw.pdp().addresses()).containsExactly("pdp:8181");
         assertThat(io.certgate.pdp.config.PdpConfig.load(dir.resolve("pdp.yaml")).bundle())
                 .isEqualTo("/demo/demo-bundle.tar.gz");
 
