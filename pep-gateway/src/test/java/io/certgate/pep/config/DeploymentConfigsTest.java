@@ -67,6 +67,43 @@ class DeploymentConfigsTest {
                 .contains("/etc/certgate/tls/").contains("not found"));
     }
 
+    @Test
+    void theGatewaysListEveryPdpPodByItsStableName(@TempDir Path dir) throws Exception {
+        JsonNode pdp = new YAMLMapper().readTree(configMapEntry("gateway.yaml", "certgate-gateway", "gateway.yaml"))
+                .path("pdp");
+        JsonNode statefulSet = document("pdp.yaml", "StatefulSet", "certgate-pdp");
+        String service = statefulSet.at("/spec/serviceName").asText();
+        assertThat(document("pdp.yaml", "Service", service).at("/spec/clusterIP").asText()).isEqualTo("None");
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < statefulSet.at("/spec/replicas").asInt(); i++) {
+            expected.add("certgate-pdp-" + i + "." + service + ":8181");
+        }
+        List<String> addresses = new ArrayList<>();
+        pdp.path("addresses").forEach(a -> addresses.add(a.asText()));
+        assertThat(addresses).containsExactlyElementsOf(expected);
+        // the whole pdp section, breaker and health-check settings included, is what the gateway reads
+        Files.writeString(dir.resolve("f.pem"), "x");
+        GatewayConfig.Pdp parsed = GatewayConfig.parse("pdp: " + pdp + "\nservices: [{name: a, sni: [a.test],"
+                + " server_cert: f.pem, server_key: f.pem, mtls: {verify: none}, upstream: {url: \"http://u:1\"}}]",
+                "gateway.yaml", dir).pdp();
+        assertThat(parsed.addresses()).containsExactlyElementsOf(expected);
+        assertThat(parsed.fleet().healthCheck().path()).isEqualTo("/health");
+    }
+
+    private static JsonNode document(String file, String kind, String name) throws Exception {
+        return documents(file).stream().filter(d -> d.path("kind").asText().equals(kind)
+                && d.at("/metadata/name").asText().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in " + file));
+    }
+
+    private static List<JsonNode> documents(String file) throws Exception {
+        List<JsonNode> docs = new ArrayList<>();
+        try (var it = new YAMLMapper().readerFor(JsonNode.class).readValues(Files.readString(K8S.resolve(file)))) {
+            it.forEachRemaining(d -> docs.add((JsonNode) d));
+        }
+        return docs;
+    }
+
     private static String configMapEntry(String file, String name, String key) throws Exception {
         List<JsonNode> docs = new ArrayList<>();
         try (var it = new YAMLMapper().readerFor(JsonNode.class).readValues(Files.readString(K8S.resolve(file)))) {
