@@ -2,6 +2,7 @@ package io.certgate.pdp.bundle;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,10 +34,10 @@ final class BundleFileDigest {
      * The digest of {@code content} named {@code name} (no leading {@code /}) with OPA's hash name
      * {@code algorithm} (e.g. {@code SHA-256}).
      */
-    static byte[] of(String name, byte[] content, String algorithm) throws BundleException {
-        MessageDigest digest = digest(name, algorithm);
+    static byte[] of(String name, byte[] content, String algorithm, String source) throws BundleException {
+        MessageDigest digest = digest(name, algorithm, source);
         if (isStructured(name)) {
-            Object value = parse(name, content);
+            Object value = parse(name, content, source);
             StringBuilder canonical = new StringBuilder();
             write(value, canonical);
             digest.update(canonical.toString().getBytes(StandardCharsets.UTF_8));
@@ -53,18 +54,18 @@ final class BundleFileDigest {
                 || base.equals(".signatures.json");
     }
 
-    private static MessageDigest digest(String name, String algorithm) throws BundleException {
+    private static MessageDigest digest(String name, String algorithm, String source) throws BundleException {
         String jca = switch (algorithm) {
             case "SHA-224", "SHA-256", "SHA-384", "SHA-512" -> algorithm;
             case "SHA-512-224" -> "SHA-512/224";
             case "SHA-512-256" -> "SHA-512/256";
             case "MD5", "SHA-1" -> throw new BundleException(RejectionReason.SIGNATURE_INVALID,
-                    "the signature lists " + name + " with a " + algorithm + " digest, which is not accepted"
+                    source + ": the signature lists /" + name + " with a " + algorithm + " digest, which is not accepted"
                             + " (collisions are practical); sign with SHA-256");
             case "" -> throw new BundleException(RejectionReason.SIGNATURE_INVALID,
-                    "the signature lists " + name + " without a digest algorithm");
+                    source + ": the signature lists /" + name + " without a digest algorithm");
             default -> throw new BundleException(RejectionReason.SIGNATURE_INVALID,
-                    "the signature lists " + name + " with an unknown digest algorithm '" + algorithm
+                    source + ": the signature lists /" + name + " with an unknown digest algorithm '" + algorithm
                             + "' (known: SHA-224, SHA-256, SHA-384, SHA-512, SHA-512-224, SHA-512-256)");
         };
         try {
@@ -74,7 +75,7 @@ final class BundleFileDigest {
         }
     }
 
-    private static Object parse(String name, byte[] content) throws BundleException {
+    private static Object parse(String name, byte[] content, String source) throws BundleException {
         try {
             byte[] json = content;
             if (name.endsWith(".yaml")) {
@@ -83,16 +84,21 @@ final class BundleFileDigest {
             try (JsonParser p = JSON.createParser(json)) {
                 JsonToken first = p.nextToken();
                 if (first == null) {
-                    throw new BundleException("/" + name + " is empty");
+                    throw new BundleException(source + ": /" + name + " is empty");
                 }
                 Object value = read(p);
                 if (p.nextToken() != null) {
-                    throw new BundleException("/" + name + " has more than one JSON value");
+                    throw new BundleException(source + ": /" + name + " has more than one JSON value");
                 }
                 return value;
             }
+        } catch (JsonProcessingException e) {
+            String at = e.getLocation() == null ? ""
+                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+            throw new BundleException(source + ": /" + name + " is not valid " + (name.endsWith(".yaml") ? "YAML" : "JSON")
+                    + at + ": " + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw new BundleException("/" + name + " is not valid JSON: " + e.getMessage(), e);
+            throw new BundleException(source + ": cannot read /" + name + ": " + e.getMessage(), e);
         }
     }
 

@@ -208,7 +208,7 @@ public final class SignatureVerifier {
             } catch (IllegalArgumentException e) {
                 throw invalid(source + ": the signature's digest of /" + name + " is not hex");
             }
-            byte[] actual = BundleFileDigest.of(name, file.getValue(), signed.algorithm());
+            byte[] actual = BundleFileDigest.of(name, file.getValue(), signed.algorithm(), source);
             if (!MessageDigest.isEqual(expected, actual)) {
                 throw new BundleException(RejectionReason.DIGEST_MISMATCH, source + ": /" + name
                         + " does not match its signature (" + signed.algorithm() + " signed " + signed.hash()
