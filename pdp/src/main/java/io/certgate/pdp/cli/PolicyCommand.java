@@ -131,7 +131,9 @@ public final class PolicyCommand implements Runnable {
             description = {"Compile a policy directory to an OPA wasm bundle exactly as the PDP does (opa build -t"
                     + " wasm, the '# METADATA entrypoint: true' rules plus -e ones, *_test.rego left out), then load"
                     + " it in the PDP's engine and evaluate every entrypoint once (the activation smoke test), so"
-                    + " a bundle that would be rejected at activation fails here.",
+                    + " a bundle that would be rejected at activation fails here. With --signing-key the bundle is"
+                    + " signed as 'opa build --signing-key' does (/.signatures.json), for PDPs that verify it"
+                    + " (bundle.verification).",
                     "Exit codes: 0 built and loads, 1 compile or activation failed, 2 usage error."})
     static final class Build implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "directory of .rego and data.json")

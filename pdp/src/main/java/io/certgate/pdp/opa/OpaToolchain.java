@@ -173,7 +173,7 @@ public final class OpaToolchain {
     /**
      * How {@code opa build} signs a bundle ({@code /.signatures.json}).
      *
-     * @param keyFile PEM private key (RSA or EC)
+     * @param keyFile PEM private key file (RSA or EC); for HS256/384/512 opa takes the secret itself here
      * @param algorithm JWS algorithm, e.g. {@code RS256}, {@code ES256}
      * @param keyId the {@code kid} header opa writes when there is no claims file
      * @param claimsFile JSON object of claims added to the signature's payload (e.g. {@code scope}, {@code keyid})
