@@ -10,6 +10,7 @@ import io.certgate.pdp.bundle.ClasspathBundleSource;
 import io.certgate.pdp.bundle.FileBundleSource;
 import io.certgate.pdp.bundle.HttpBundleSource;
 import io.certgate.pdp.bundle.PolicyDirectorySource;
+import io.certgate.pdp.bundle.SignatureVerifier;
 import io.certgate.pdp.cert.CertificateExpiryMetrics;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.config.PdpConfig;
@@ -43,7 +44,9 @@ public final class Pdp implements AutoCloseable {
         this.config = config;
         this.json = new ObjectMapper();
         this.engine = new PolicyEngine(config.engine(), json, List.of(config.entrypoint()));
-        this.bundles = new BundleManager(source(config), new BundleReader(json), engine, clock, registry);
+        SignatureVerifier verifier = config.verification() == null ? null
+                : new SignatureVerifier(config.verification(), json);
+        this.bundles = new BundleManager(source(config), new BundleReader(json, verifier), engine, clock, registry);
         CertificateIdentities certs = new CertificateIdentities(clock, config.certificateCacheSize()).bindTo(registry);
         CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
         this.providers = AttributeProviders.create(config.providers(), clock, json, registry);
@@ -58,6 +61,12 @@ public final class Pdp implements AutoCloseable {
      * until a good bundle arrives) and starts polling for new ones.
      */
     public static Pdp start(PdpConfig config, MeterRegistry registry, Clock clock) {
+        if (config.verification() != null && config.bundle() == null) {
+            // a directory compiled here, or the embedded reference policy, has no signature to check
+            throw new IllegalArgumentException("bundle.verification is set, but the policy comes from "
+                    + (config.policies() != null ? "the directory " + config.policies() : "the embedded reference bundle")
+                    + ", which is not signed; set policy.bundle (or --bundle) to a signed bundle's file or URL");
+        }
         Pdp pdp = new Pdp(config, registry, clock);
         pdp.bundles.pollOnce();
         pdp.bundles.start(config.pollInterval());

@@ -11,7 +11,9 @@ import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,14 +32,16 @@ public final class BundleManager implements AutoCloseable {
     private final PolicyEngine engine;
     private final Clock clock;
     private final Counter activations;
-    private final Counter rejections;
+    private final Map<RejectionReason, Counter> rejections = new EnumMap<>(RejectionReason.class);
     private final MultiGauge info;
     @Nullable
     private ScheduledExecutorService poller;
 
     private volatile Instant activatedAt;
-    private volatile String lastError;
-    private volatile Instant lastErrorAt;
+    @Nullable
+    private volatile Rejection lastRejection; // one reference, so status never mixes two rejections
+
+    private record Rejection(String message, Instant at, RejectionReason reason) {}
 
     public BundleManager(BundleSource source, BundleReader reader, PolicyEngine engine, Clock clock,
             MeterRegistry registry) {
@@ -47,16 +51,22 @@ public final class BundleManager implements AutoCloseable {
         this.clock = clock;
         this.activations = Counter.builder("pdp_bundle_activations_total")
                 .description("Bundles activated").register(registry);
-        this.rejections = Counter.builder("pdp_bundle_rejections_total")
-                .description("Bundles rejected (corrupt, not compiling, failing validation) or failed loads")
-                .register(registry);
+        for (RejectionReason reason : RejectionReason.values()) { // every series from the start, for alerts
+            rejections.put(reason, Counter.builder("pdp_bundle_rejections_total")
+                    .description("Bundles rejected (corrupt, not compiling, failing validation or signature"
+                            + " verification) or failed loads, by reason")
+                    .tag("reason", reason.label()).register(registry));
+        }
         Gauge.builder("pdp_bundle_active", engine, e -> e.active() == null ? 0 : 1)
                 .description("1 when a bundle is active").register(registry);
         Gauge.builder("pdp_bundle_last_activation_timestamp_seconds", this,
                 m -> m.activatedAt == null ? 0 : m.activatedAt.getEpochSecond())
                 .description("When the active bundle was activated").register(registry);
         Gauge.builder("pdp_bundle_last_rejection_timestamp_seconds", this,
-                m -> m.lastErrorAt == null ? 0 : m.lastErrorAt.getEpochSecond())
+                m -> {
+                    Rejection r = m.lastRejection;
+                    return r == null ? 0 : r.at().getEpochSecond();
+                })
                 .description("When a bundle or load was last rejected (0 = never)").register(registry);
         this.info = MultiGauge.builder("pdp_bundle_info")
                 .description("1 for the active bundle, labelled with its revision and source").register(registry);
@@ -68,7 +78,7 @@ public final class BundleManager implements AutoCloseable {
         try {
             bytes = source.poll();
         } catch (Exception e) {
-            reject("cannot load a bundle from " + source.describe() + ": " + message(e));
+            reject(RejectionReason.LOAD_FAILED, "cannot load a bundle from " + source.describe() + ": " + message(e));
             return false;
         }
         if (bytes == null) {
@@ -85,7 +95,7 @@ public final class BundleManager implements AutoCloseable {
                     policy.entrypoints());
             return true;
         } catch (BundleException e) {
-            reject("rejected bundle: " + e.getMessage());
+            reject(e.reason(), "rejected bundle: " + e.getMessage());
             return false;
         }
     }
@@ -106,19 +116,20 @@ public final class BundleManager implements AutoCloseable {
 
     public BundleStatus status() {
         LoadedPolicy p = engine.active();
+        Rejection r = lastRejection;
         return new BundleStatus(source.describe(), p == null ? null : p.revision(), activatedAt,
-                p == null ? List.of() : p.entrypoints().stream().sorted().toList(), lastError, lastErrorAt,
-                (long) activations.count(), (long) rejections.count());
+                p == null ? List.of() : p.entrypoints().stream().sorted().toList(), r == null ? null : r.message(),
+                r == null ? null : r.at(), r == null ? null : r.reason(), (long) activations.count(),
+                (long) rejections.values().stream().mapToDouble(Counter::count).sum());
     }
 
-    private void reject(String why) {
-        lastError = why;
-        lastErrorAt = clock.instant();
-        rejections.increment();
+    private void reject(RejectionReason reason, String why) {
+        lastRejection = new Rejection(why, clock.instant(), reason);
+        rejections.get(reason).increment();
         if (engine.active() == null) {
-            log.error("{} (no bundle is active: decisions are denied)", why);
+            log.error("{} (reason {}; no bundle is active: decisions are denied)", why, reason.label());
         } else {
-            log.error("{} (bundle {} keeps serving)", why, engine.active().revision());
+            log.error("{} (reason {}; bundle {} keeps serving)", why, reason.label(), engine.active().revision());
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.annotation.Nullable;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -11,8 +12,10 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -21,7 +24,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * Parses an OPA bundle archive. Only what the PDP needs is kept: {@code /policy.wasm},
  * {@code /data.json} and {@code /.manifest}; Rego sources inside the archive are ignored.
- * Nothing is written to disk, so archive paths cannot escape anywhere.
+ * Nothing is written to disk, so archive paths cannot escape anywhere. With a {@link SignatureVerifier},
+ * every file of the archive is read and checked against {@code /.signatures.json} before anything is used.
  */
 public final class BundleReader {
     /** Largest archive or single entry accepted, to bound memory on a hostile bundle server. */
@@ -30,9 +34,18 @@ public final class BundleReader {
     private static final byte[] WASM_MAGIC = {0x00, 0x61, 0x73, 0x6d};
 
     private final ObjectMapper json;
+    @Nullable
+    private final SignatureVerifier verifier;
 
+    /** A reader that ignores signatures. */
     public BundleReader(ObjectMapper json) {
+        this(json, null);
+    }
+
+    /** A reader that rejects bundles {@code verifier} does not accept; null ignores signatures. */
+    public BundleReader(ObjectMapper json, @Nullable SignatureVerifier verifier) {
         this.json = json;
+        this.verifier = verifier;
     }
 
     public Bundle read(byte[] archive, String source) throws BundleException {
@@ -46,6 +59,9 @@ public final class BundleReader {
         byte[] wasm = null;
         byte[] data = null;
         byte[] manifest = null;
+        byte[] signatures = null;
+        Map<String, byte[]> files = new HashMap<>();
+        long unpacked = 0;
         try (InputStream gz = new GZIPInputStream(new ByteArrayInputStream(archive));
                 TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
             TarArchiveEntry entry;
@@ -54,6 +70,32 @@ public final class BundleReader {
                     continue;
                 }
                 String name = normalize(entry.getName());
+                if (verifier != null) {
+                    byte[] content = readEntry(tar, source, name);
+                    unpacked += content.length;
+                    if (unpacked > MAX_BYTES) {
+                        throw new BundleException(source + ": the unpacked bundle is larger than " + MAX_BYTES
+                                + " bytes");
+                    }
+                    // a second entry of a name would be checked once but could be the one used
+                    boolean repeated = name.equals("/" + SignatureVerifier.SIGNATURES_FILE)
+                            ? signatures != null : files.containsKey(name.substring(1));
+                    if (repeated) {
+                        throw new BundleException(source + ": " + name + " appears twice in the archive");
+                    }
+                    switch (name) {
+                        case "/policy.wasm" -> wasm = content;
+                        case "/data.json" -> data = content;
+                        case "/.manifest" -> manifest = content;
+                        default -> { /* only verified */ }
+                    }
+                    if (name.equals("/" + SignatureVerifier.SIGNATURES_FILE)) {
+                        signatures = content;
+                    } else {
+                        files.put(name.substring(1), content);
+                    }
+                    continue;
+                }
                 switch (name) {
                     case "/policy.wasm" -> wasm = readEntry(tar, source, name);
                     case "/data.json" -> data = readEntry(tar, source, name);
@@ -67,6 +109,9 @@ public final class BundleReader {
             throw new BundleException(source + ": the archive is truncated", e);
         } catch (IOException e) {
             throw new BundleException(source + ": unreadable archive: " + e.getMessage(), e);
+        }
+        if (verifier != null) {
+            verifier.verify(files, signatures, source);
         }
         if (wasm == null) {
             throw new BundleException(source + ": no /policy.wasm in the bundle; build it with 'opa build -t wasm'");

@@ -13,9 +13,10 @@ import java.util.List;
  * @param entrypoints entrypoints of the active bundle
  * @param lastError the last rejection or load failure, null if none since start
  * @param lastErrorAt when it happened
+ * @param lastErrorReason its class, as the {@code reason} label of {@code pdp_bundle_rejections_total}
  * @param activations bundles activated since start
  * @param rejections bundles or loads rejected since start
  */
 public record BundleStatus(String source, @Nullable String revision, @Nullable Instant activatedAt,
         List<String> entrypoints, @Nullable String lastError, @Nullable Instant lastErrorAt,
-        long activations, long rejections) {}
+        @Nullable RejectionReason lastErrorReason, long activations, long rejections) {}

@@ -2,6 +2,7 @@ package io.certgate.pdp.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.bundle.Bundle;
 import io.certgate.pdp.bundle.BundleException;
@@ -11,6 +12,7 @@ import io.certgate.pdp.engine.PolicyEngine;
 import io.certgate.pdp.opa.OpaToolchain;
 import io.certgate.pdp.opa.OpaToolchainException;
 import io.certgate.pdp.opa.RegalLinter;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +37,10 @@ import picocli.CommandLine.Spec;
 public final class PolicyCommand implements Runnable {
     @Spec
     CommandSpec spec;
+
+    /** What {@code policy build --signing-alg} accepts: the asymmetric algorithms opa signs with. */
+    static final List<String> SIGNING_ALGORITHMS = List.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+            "ES256", "ES384", "ES512");
 
     @Override
     public void run() {
@@ -125,7 +131,9 @@ public final class PolicyCommand implements Runnable {
             description = {"Compile a policy directory to an OPA wasm bundle exactly as the PDP does (opa build -t"
                     + " wasm, the '# METADATA entrypoint: true' rules plus -e ones, *_test.rego left out), then load"
                     + " it in the PDP's engine and evaluate every entrypoint once (the activation smoke test), so"
-                    + " a bundle that would be rejected at activation fails here.",
+                    + " a bundle that would be rejected at activation fails here. With --signing-key the bundle is"
+                    + " signed as 'opa build --signing-key' does (/.signatures.json), for PDPs that verify it"
+                    + " (bundle.verification).",
                     "Exit codes: 0 built and loads, 1 compile or activation failed, 2 usage error."})
     static final class Build implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "directory of .rego and data.json")
@@ -141,19 +149,49 @@ public final class PolicyCommand implements Runnable {
                 description = "entrypoint in addition to the annotated ones, e.g. mtls/authz/decision; repeatable")
         List<String> entrypoints = new ArrayList<>();
 
+        @Option(names = "--signing-key", paramLabel = "FILE",
+                description = "PEM private key (RSA or EC) to sign the bundle with (/.signatures.json, OPA's format)")
+        Path signingKey;
+
+        @Option(names = "--signing-alg", paramLabel = "ALG",
+                description = "RS256 (default), RS384, RS512, PS256, PS384, PS512, ES256, ES384 or ES512")
+        String signingAlg;
+
+        @Option(names = "--key-id", paramLabel = "ID",
+                description = "the key id PDPs look up in bundle.verification.keys (default: default)")
+        String keyId;
+
+        @Option(names = "--scope", description = "scope claim of the signature (PDPs check bundle.verification.scope)")
+        String scope;
+
+        @Option(names = "--claims-file", paramLabel = "FILE",
+                description = "JSON object of further claims for the signature, e.g. {\"iss\": \"ci\"}")
+        Path claimsFile;
+
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            OpaToolchain.Signing signing = signing();
             OpaToolchain opa = toolchainFor(dir);
             if (opa == null) {
                 return 2;
             }
             String rev = revision != null ? revision
                     : output.getFileName().toString().replaceFirst("\\.tar\\.gz$|\\.tgz$", "");
+            Path claims = signing == null ? null : claims(signing.keyId());
             try {
-                opa.buildWasmBundle(dir, output, rev, entrypoints);
+                opa.buildWasmBundle(dir, output, rev, entrypoints,
+                        signing == null ? null : new OpaToolchain.Signing(signing.keyFile(), signing.algorithm(),
+                                signing.keyId(), claims));
             } catch (OpaToolchainException e) {
                 System.out.println("build FAILED: " + e.getMessage());
                 return 1;
+            } finally {
+                if (claims != null) {
+                    Files.deleteIfExists(claims);
+                }
             }
             ObjectMapper json = new ObjectMapper();
             Bundle bundle;
@@ -180,7 +218,88 @@ public final class PolicyCommand implements Runnable {
                     + ") with opa " + opa.version());
             System.out.println("entrypoints: " + String.join(", ", bundle.entrypoints()));
             System.out.println("activation smoke test: ok (every entrypoint evaluated once in the PDP engine)");
+            if (signing != null) {
+                System.out.println("signed: " + signing.algorithm() + " with " + signing.keyFile() + ", key id '"
+                        + signing.keyId() + "'" + (scope == null ? "" : ", scope '" + scope + "'")
+                        + " (PDPs verify it with the public key under bundle.verification.keys." + signing.keyId() + ")");
+            }
             return 0;
+        }
+
+        /** The signing options, checked; null when the bundle is not to be signed. */
+        @Nullable
+        private OpaToolchain.Signing signing() {
+            if (signingKey == null) {
+                if (signingAlg != null || keyId != null || scope != null || claimsFile != null) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--signing-alg, --key-id, --scope and --claims-file need --signing-key");
+                }
+                return null;
+            }
+            String alg = signingAlg == null ? "RS256" : signingAlg;
+            if (alg.startsWith("HS")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--signing-alg " + alg + ": HMAC"
+                        + " secrets are not taken from files or the command line; sign with an RSA or EC key (RS256,"
+                        + " ES256, …), whose public half the PDPs can hold without being able to sign");
+            }
+            if (!SIGNING_ALGORITHMS.contains(alg)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--signing-alg: '" + alg
+                        + "' is not one of " + String.join(", ", SIGNING_ALGORITHMS));
+            }
+            if (!Files.isReadable(signingKey)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--signing-key: cannot read "
+                        + signingKey);
+            }
+            if (claimsFile != null && !Files.isReadable(claimsFile)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--claims-file: cannot read "
+                        + claimsFile);
+            }
+            return new OpaToolchain.Signing(signingKey, alg, keyId == null ? "default" : keyId, null);
+        }
+
+        /**
+         * The claims opa signs, as a temporary file: those of {@code --claims-file}, the scope and the key id
+         * (opa writes neither a {@code kid} header nor a {@code keyid} claim when given claims); null when there
+         * are none beyond the key id opa adds itself.
+         */
+        @Nullable
+        private Path claims(String id) throws Exception {
+            if (claimsFile == null && scope == null) {
+                return null;
+            }
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode merged = json.createObjectNode();
+            if (claimsFile != null) {
+                JsonNode given;
+                try {
+                    given = json.readTree(claimsFile.toFile());
+                } catch (IOException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--claims-file: " + claimsFile
+                            + " is not valid JSON: " + e.getMessage());
+                }
+                if (given == null || !given.isObject()) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--claims-file: " + claimsFile
+                            + " must hold a JSON object of claims");
+                }
+                if (given.has("files")) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--claims-file: 'files' is"
+                            + " written by opa, not a claim to give");
+                }
+                merged.setAll((ObjectNode) given);
+            }
+            if (scope != null) {
+                if (merged.has("scope") && !merged.path("scope").asText().equals(scope)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--scope '" + scope
+                            + "' contradicts the scope '" + merged.path("scope").asText() + "' in " + claimsFile);
+                }
+                merged.put("scope", scope);
+            }
+            if (!merged.has("keyid")) {
+                merged.put("keyid", id);
+            }
+            Path file = Files.createTempFile("certgate-claims", ".json");
+            Files.write(file, json.writeValueAsBytes(merged));
+            return file;
         }
     }
 

@@ -73,7 +73,13 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bindTo(registry);
-        Pdp pdp = Pdp.start(cfg, registry, Clock.systemUTC());
+        Pdp pdp;
+        try {
+            pdp = Pdp.start(cfg, registry, Clock.systemUTC());
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage()); // settings that contradict each other, e.g. verification without a bundle
+            return 2;
+        }
         PdpServer server;
         try {
             server = new PdpServer(pdp, registry).start();

@@ -70,6 +70,13 @@ public final class ConfigNode {
         return out;
     }
 
+    /** The keys of this mapping, in file order (for mappings keyed by name, e.g. key ids). */
+    public List<String> fieldNames() {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
     /** Whether the key is present (and not null). */
     public boolean has(String key) {
         return !node.path(key).isMissingNode() && !node.path(key).isNull();

@@ -2,6 +2,7 @@ package io.certgate.pdp.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.linecorp.armeria.common.annotation.Nullable;
+import io.certgate.pdp.bundle.BundleVerification;
 import io.certgate.pdp.engine.EngineOptions;
 import io.certgate.pdp.pip.ProvidersConfig;
 import java.io.IOException;
@@ -33,11 +34,13 @@ import java.util.List;
  * @param maskedInputPaths input fields replaced by {@code ***} in the decision log
  * @param providers attribute providers (groups, device posture, MFA) that fill the input
  * @param interop how forward-auth, Envoy ext_authz and AuthZEN callers are trusted ({@code interop:})
+ * @param verification how bundle signatures are verified ({@code bundle.verification}); null = not checked
  */
 public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable String bundle, @Nullable Path policies,
         Duration pollInterval, String entrypoint, List<String> extraEntrypoints, EngineOptions engine,
         ZoneId timezone, int certificateCacheSize, int decisionCacheSize, boolean decisionLog,
-        List<String> maskedInputPaths, ProvidersConfig providers, InteropConfig interop) {
+        List<String> maskedInputPaths, ProvidersConfig providers, InteropConfig interop,
+        @Nullable BundleVerification verification) {
 
     public static final String DEFAULT_ENTRYPOINT = "mtls/authz/decision";
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -52,7 +55,7 @@ public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable St
         return new PdpConfig(DEFAULT_HOST, DEFAULT_PORT, 1024 * 1024, null, null, Duration.ofSeconds(10),
                 DEFAULT_ENTRYPOINT, List.of(), EngineOptions.defaults(), ZoneId.of("UTC"), 10_000, 10_000, true,
                 List.of("request.headers.authorization", "request.headers.cookie"), ProvidersConfig.none(),
-                InteropConfig.defaults());
+                InteropConfig.defaults(), null);
     }
 
     public static PdpConfig load(Path file) throws ConfigException, IOException {
@@ -120,6 +123,11 @@ public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable St
         ProvidersConfig providers = ProvidersConfig.parse(root.section("providers"));
         InteropConfig interop = InteropConfig.parse(root.section("interop"));
 
+        ConfigNode bundleSection = root.section("bundle");
+        BundleVerification verification = VerificationConfig.parse(bundleSection.section("verification"),
+                bundleSection.has("verification"), System::getenv);
+        bundleSection.rejectUnknownKeys();
+
         root.rejectUnknownKeys();
         if (!errors.isEmpty()) {
             throw new ConfigException(name, errors);
@@ -128,25 +136,28 @@ public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable St
                 Duration.ofSeconds(poll), entrypoint, extra,
                 new EngineOptions(poolSize, Duration.ofMillis(acquire), Duration.ofMillis(evalTimeout), memoryMb * 16),
                 zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask, providers,
-                interop);
+                interop, verification);
     }
 
     /** A copy with another decision cache size (0 disables) and decision log switch. */
     public PdpConfig withDecisionCache(int size, boolean log) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, timezone, certificateCacheSize, size, log, maskedInputPaths, providers, interop);
+                engine, timezone, certificateCacheSize, size, log, maskedInputPaths, providers, interop,
+                verification);
     }
 
     /** A copy with other evaluator pool settings. */
     public PdpConfig withEngine(EngineOptions options) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop);
+                options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop,
+                verification);
     }
 
     /** A copy with {@code input.time} in another zone. */
     public PdpConfig withTimezone(ZoneId zone) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop);
+                engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop,
+                verification);
     }
 
     /** A copy with command-line overrides applied (null = keep). */
@@ -156,14 +167,23 @@ public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable St
                 policies != null ? null : (bundle != null ? bundle : this.bundle),
                 bundle != null ? null : (policies != null ? policies : this.policies),
                 pollInterval, entrypoint != null ? entrypoint : this.entrypoint, extraEntrypoints, engine, timezone,
-                certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop);
+                certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop,
+                verification);
+    }
+
+    /** A copy that verifies bundle signatures with {@code settings} (null: signatures are not checked). */
+    public PdpConfig withVerification(@Nullable BundleVerification settings) {
+        return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
+                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers,
+                interop, settings);
     }
 
     /** A copy listening on another address. */
     public PdpConfig withAddress(ListenAddress address) {
         return new PdpConfig(address.host(), address.port(), maxRequestBytes, bundle, policies, pollInterval,
                 entrypoint, extraEntrypoints, engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog,
-                maskedInputPaths, providers, interop);
+                maskedInputPaths, providers, interop,
+                verification);
     }
 
     /** The address to listen on. */
@@ -174,13 +194,14 @@ public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable St
     /** A copy with other attribute providers. */
     public PdpConfig withProviders(ProvidersConfig other) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, other, interop);
+                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, other, interop,
+                verification);
     }
 
     /** A copy with other interop settings. */
     public PdpConfig withInterop(InteropConfig settings) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
                 engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers,
-                settings);
+                settings, verification);
     }
 }

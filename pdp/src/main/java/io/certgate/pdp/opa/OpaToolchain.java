@@ -1,5 +1,6 @@
 package io.certgate.pdp.opa;
 
+import com.linecorp.armeria.common.annotation.Nullable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -166,6 +167,22 @@ public final class OpaToolchain {
      * the rules annotated {@code entrypoint: true} plus {@code extraEntrypoints}.
      */
     public void buildWasmBundle(Path policiesDir, Path output, String revision, List<String> extraEntrypoints) {
+        buildWasmBundle(policiesDir, output, revision, extraEntrypoints, null);
+    }
+
+    /**
+     * How {@code opa build} signs a bundle ({@code /.signatures.json}).
+     *
+     * @param keyFile PEM private key file (RSA or EC); for HS256/384/512 opa takes the secret itself here
+     * @param algorithm JWS algorithm, e.g. {@code RS256}, {@code ES256}
+     * @param keyId the {@code kid} header opa writes when there is no claims file
+     * @param claimsFile JSON object of claims added to the signature's payload (e.g. {@code scope}, {@code keyid})
+     */
+    public record Signing(Path keyFile, String algorithm, String keyId, @Nullable Path claimsFile) {}
+
+    /** As {@link #buildWasmBundle(Path, Path, String, List)}, signed with {@code signing} unless it is null. */
+    public void buildWasmBundle(Path policiesDir, Path output, String revision, List<String> extraEntrypoints,
+            @Nullable Signing signing) {
         // opa roots bundle data at the path it is given: "a/../policies" would nest data under "a".
         List<String> args = new ArrayList<>(List.of(
                 "build", "-t", "wasm", "-b", canonical(policiesDir), "-o", output.toString(),
@@ -173,6 +190,13 @@ public final class OpaToolchain {
         for (String e : extraEntrypoints) {
             args.add("-e");
             args.add(e);
+        }
+        if (signing != null) {
+            args.addAll(List.of("--signing-key", signing.keyFile().toString(),
+                    "--signing-alg", signing.algorithm(), "--verification-key-id", signing.keyId()));
+            if (signing.claimsFile() != null) {
+                args.addAll(List.of("--claims-file", signing.claimsFile().toString()));
+            }
         }
         try {
             Files.createDirectories(output.toAbsolutePath().getParent());

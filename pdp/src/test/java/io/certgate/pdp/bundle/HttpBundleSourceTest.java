@@ -9,21 +9,29 @@ import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.server.Server;
+import com.nimbusds.jose.JWSAlgorithm;
 import io.certgate.pdp.engine.EngineOptions;
 import io.certgate.pdp.engine.PolicyEngine;
 import io.certgate.pdp.support.TestBundles;
+import io.certgate.testdata.TestPki;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Bundles from a real (in-process Armeria) bundle server: ETag polling, failures and corrupt bundles. */
+/**
+ * Bundles from a real (in-process Armeria) bundle server: ETag polling, failures, corrupt bundles and
+ * signed ones.
+ */
 class HttpBundleSourceTest {
     private final AtomicReference<byte[]> body = new AtomicReference<>();
     private final AtomicReference<String> etag = new AtomicReference<>("\"v1\"");
@@ -86,6 +94,56 @@ class HttpBundleSourceTest {
             assertThat(manager.status().revision()).isEqualTo("http-3");
             assertThat(manager.status().rejections()).isEqualTo(2);
             assertThat(manager.status().activations()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void signedBundlesFromTheServerAreVerifiedAndTamperedOnesRejected(@TempDir Path work) throws Exception {
+        SignedBundles.SigningKey key = SignedBundles.SigningKey.create(TestPki.KeyType.EC_P256, work, "ci");
+        Path policies = TestBundles.testPolicies("basic");
+        byte[] first = SignedBundles.build(policies, "signed-1", key.privatePem(), "ES256", "ci", Map.of(), work);
+        body.set(first);
+        URI uri = URI.create("http://127.0.0.1:" + server.activePort().localAddress().getPort()
+                + "/bundles/authz.tar.gz");
+        ObjectMapper json = new ObjectMapper();
+        BundleVerification verification = new BundleVerification(
+                Map.of("ci", key.verificationKey("ci", JWSAlgorithm.ES256)), null, null, List.of());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (PolicyEngine engine = new PolicyEngine(EngineOptions.defaults(), json, List.of("test/authz/decision"));
+                BundleManager manager = new BundleManager(new HttpBundleSource(uri, Duration.ofSeconds(5)),
+                        new BundleReader(json, new SignatureVerifier(verification, json)), engine, Clock.systemUTC(),
+                        registry)) {
+            assertThat(manager.pollOnce()).as(String.valueOf(manager.status().lastError())).isTrue();
+            assertThat(manager.status().revision()).isEqualTo("signed-1");
+
+            etag.set("\"v2\"");
+            body.set(SignedBundles.tamper(first, e -> {
+                e.put("/data.json", SignedBundles.utf8("{\"rev\": \"B\", \"allowed\": [\"mallory\"]}"));
+                return e;
+            }));
+            assertThat(manager.pollOnce()).isFalse();
+            assertThat(manager.status().lastError()).startsWith("rejected bundle: " + uri + ": /data.json does not"
+                    + " match its signature");
+            assertThat(manager.status().lastErrorReason()).isEqualTo(RejectionReason.DIGEST_MISMATCH);
+            assertThat(manager.status().revision()).isEqualTo("signed-1");
+
+            etag.set("\"v3\"");
+            body.set(TestBundles.compile(policies, "unsigned"));
+            assertThat(manager.pollOnce()).isFalse();
+            assertThat(manager.status().lastErrorReason()).isEqualTo(RejectionReason.SIGNATURE_MISSING);
+            assertThat(manager.status().revision()).isEqualTo("signed-1");
+            assertThat(manager.pollOnce()).as("the rejected bundle is not fetched again: 304").isFalse();
+            assertThat(conditionalHits.get()).isEqualTo(1);
+
+            etag.set("\"v4\"");
+            body.set(SignedBundles.build(policies, "signed-4", key.privatePem(), "ES256", "ci", Map.of(), work));
+            assertThat(manager.pollOnce()).as(String.valueOf(manager.status().lastError())).isTrue();
+            assertThat(manager.status().revision()).isEqualTo("signed-4");
+            assertThat(registry.get("pdp_bundle_rejections_total").tag("reason", "digest_mismatch").counter().count())
+                    .isEqualTo(1.0);
+            assertThat(registry.get("pdp_bundle_rejections_total").tag("reason", "signature_missing").counter()
+                    .count()).isEqualTo(1.0);
+            assertThat(manager.status().rejections()).isEqualTo(2);
         }
     }
 }

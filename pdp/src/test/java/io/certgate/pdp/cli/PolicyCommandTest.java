@@ -2,8 +2,16 @@ package io.certgate.pdp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.certgate.pdp.Pdp;
+import io.certgate.pdp.bundle.BundleVerification;
+import io.certgate.pdp.config.PdpConfig;
+import io.certgate.testdata.TestPki;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,5 +106,86 @@ class PolicyCommandTest {
         assertThat(compile.exit()).isEqualTo(1);
         assertThat(compile.out()).contains("build FAILED: opa build failed").contains("decision.rego");
         assertThat(CliRun.of("policy", "build", broken.toString()).exit()).isEqualTo(2); // -o is required
+    }
+
+    @Test
+    void buildSignsTheBundleAndAPdpVerifyingWithThePublicKeyServesIt(@TempDir Path tmp) throws Exception {
+        Path dir = policies(tmp.resolve("src"), POLICY, TESTS);
+        KeyPair key = TestPki.generateKeyPair(TestPki.KeyType.EC_P256);
+        Path privatePem = Files.writeString(tmp.resolve("signing.pem"), TestPki.pem(key.getPrivate()));
+        Path claims = Files.writeString(tmp.resolve("claims.json"), "{\"iss\": \"ci\"}");
+        Path out = tmp.resolve("out/authz.tar.gz");
+        CliRun r = CliRun.of("policy", "build", dir.toString(), "-o", out.toString(), "--signing-key",
+                privatePem.toString(), "--signing-alg", "ES256", "--key-id", "ci-2026", "--scope", "authz",
+                "--claims-file", claims.toString());
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(r.out()).contains("activation smoke test: ok").contains("signed: ES256 with " + privatePem
+                + ", key id 'ci-2026', scope 'authz' (PDPs verify it with the public key under"
+                + " bundle.verification.keys.ci-2026)");
+
+        Path publicPem = Files.writeString(tmp.resolve("public.pem"),
+                TestPki.pem("PUBLIC KEY", key.getPublic().getEncoded()));
+        PdpConfig config = PdpConfig.parse("""
+                policy: {bundle: %s, entrypoint: acme/authz/decision}
+                bundle:
+                  verification:
+                    scope: authz
+                    keys: {ci-2026: {algorithm: ES256, key_file: %s}}
+                """.formatted(out, publicPem), "pdp.yaml");
+        try (Pdp pdp = Pdp.start(config, new SimpleMeterRegistry(), Clock.systemUTC())) {
+            assertThat(pdp.bundles().status().lastError()).isNull();
+            assertThat(pdp.bundles().status().revision()).isEqualTo("authz");
+        }
+        PdpConfig otherScope = config.withVerification(
+                new BundleVerification(config.verification().keys(), null, "write", List.of()));
+        try (Pdp pdp = Pdp.start(otherScope, new SimpleMeterRegistry(), Clock.systemUTC())) {
+            assertThat(pdp.bundles().status().revision()).isNull();
+            assertThat(pdp.bundles().status().lastError()).contains("the signature's scope is 'authz', expected 'write'");
+        }
+
+        CliRun rsa = CliRun.of("policy", "build", dir.toString(), "-o", tmp.resolve("rsa.tar.gz").toString(),
+                "--signing-key", Files.writeString(tmp.resolve("rsa.pem"),
+                        TestPki.pem(TestPki.generateKeyPair(TestPki.KeyType.RSA_2048).getPrivate())).toString());
+        assertThat(rsa.exit()).as(rsa.all()).isZero();
+        assertThat(rsa.out()).contains("signed: RS256 with ").contains("key id 'default' (PDPs verify");
+    }
+
+    @Test
+    void signingOptionsAreCheckedBeforeAnythingIsBuilt(@TempDir Path tmp) throws Exception {
+        Path dir = policies(tmp.resolve("src"), POLICY, TESTS);
+        String out = tmp.resolve("b.tar.gz").toString();
+        Path key = Files.writeString(tmp.resolve("k.pem"),
+                TestPki.pem(TestPki.generateKeyPair(TestPki.KeyType.EC_P256).getPrivate()));
+
+        CliRun hmac = CliRun.of("policy", "build", dir.toString(), "-o", out, "--signing-key", key.toString(),
+                "--signing-alg", "HS256");
+        assertThat(hmac.exit()).isEqualTo(2);
+        assertThat(hmac.err()).contains("--signing-alg HS256: HMAC secrets are not taken from files or the command line");
+
+        CliRun unknown = CliRun.of("policy", "build", dir.toString(), "-o", out, "--signing-key", key.toString(),
+                "--signing-alg", "EdDSA");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--signing-alg: 'EdDSA' is not one of RS256, RS384");
+
+        CliRun scopeOnly = CliRun.of("policy", "build", dir.toString(), "-o", out, "--scope", "authz");
+        assertThat(scopeOnly.exit()).isEqualTo(2);
+        assertThat(scopeOnly.err()).contains("--signing-alg, --key-id, --scope and --claims-file need --signing-key");
+
+        CliRun missingKey = CliRun.of("policy", "build", dir.toString(), "-o", out, "--signing-key",
+                tmp.resolve("nope.pem").toString());
+        assertThat(missingKey.exit()).isEqualTo(2);
+        assertThat(missingKey.err()).contains("--signing-key: cannot read " + tmp.resolve("nope.pem"));
+
+        Path notAnObject = Files.writeString(tmp.resolve("claims.json"), "[1]");
+        CliRun claims = CliRun.of("policy", "build", dir.toString(), "-o", out, "--signing-key", key.toString(),
+                "--signing-alg", "ES256", "--claims-file", notAnObject.toString());
+        assertThat(claims.exit()).isEqualTo(2);
+        assertThat(claims.err()).contains("--claims-file: " + notAnObject + " must hold a JSON object of claims");
+        assertThat(tmp.resolve("b.tar.gz")).doesNotExist();
+
+        CliRun wrongKeyType = CliRun.of("policy", "build", dir.toString(), "-o", out, "--signing-key", key.toString(),
+                "--signing-alg", "RS256");
+        assertThat(wrongKeyType.exit()).as(wrongKeyType.all()).isEqualTo(1);
+        assertThat(wrongKeyType.out()).contains("build FAILED: opa build failed");
     }
 }

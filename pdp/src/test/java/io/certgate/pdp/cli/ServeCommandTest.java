@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.certgate.testdata.LocalAddresses;
+import io.certgate.testdata.TestPki;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -138,5 +139,18 @@ class ServeCommandTest {
                 "--bundle", tmp.resolve("none.tar.gz").toString()));
         assertThat(r.exit()).as(r.all()).isEqualTo(2);
         assertThat(r.err()).contains("cannot listen on 203.0.113.7:0: ");
+    }
+
+    @Test
+    void verificationWithoutABundleToVerifyIsAUsageError() throws Exception {
+        Path key = Files.writeString(tmp.resolve("ci.pem"), TestPki.pem("PUBLIC KEY",
+                TestPki.generateKeyPair(TestPki.KeyType.EC_P256).getPublic().getEncoded()));
+        Path config = Files.writeString(tmp.resolve("pdp.yaml"),
+                "bundle: {verification: {keys: {ci: {algorithm: ES256, key_file: " + key + "}}}}\n");
+        CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> CliRun.of("serve", "--config", config.toString(), "--port", "0"));
+        assertThat(r.exit()).as(r.all()).isEqualTo(2);
+        assertThat(r.err()).contains("bundle.verification is set, but the policy comes from the embedded reference"
+                + " bundle, which is not signed; set policy.bundle (or --bundle) to a signed bundle's file or URL");
     }
 }

@@ -163,7 +163,8 @@ class PdpConfigTest {
     void unknownTopLevelKeyListsTheKnownOnes() {
         assertThatThrownBy(() -> PdpConfig.parse("listen: {port: 1}", "pdp.yaml"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-                        "listen: unknown key (known: caches, decision_log, engine, interop, policy, providers, server, time)"));
+                        "listen: unknown key (known: bundle, caches, decision_log, engine, interop, policy, providers, server,"
+                                + " time)"));
     }
 
     @Test

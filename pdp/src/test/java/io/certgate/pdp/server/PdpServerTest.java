@@ -24,6 +24,7 @@ import io.certgate.pdp.api.grpc.v1.DecisionServiceGrpc.DecisionServiceBlockingSt
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.support.TestBundles;
 import io.certgate.testdata.LocalAddresses;
+import io.certgate.testdata.TestPki;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -228,11 +229,37 @@ class PdpServerTest {
             AggregatedHttpResponse health = c.get("/health").aggregate().join();
             assertThat(health.status().code()).isEqualTo(503);
             assertThat(health.contentUtf8()).contains("missing.tar.gz");
+            JsonNode status = JSON.readTree(c.get("/v1/status").aggregate().join().contentUtf8());
+            assertThat(status.at("/bundle/last_error_reason").asText()).isEqualTo("load_failed");
             DecideResponse r = GrpcClients.newClient("http://127.0.0.1:" + s.port(), DecisionServiceBlockingStub.class)
                     .decide(DecideRequest.newBuilder().setInput(input("alice")).build());
             assertThat(r.getEffect()).isEqualTo("deny");
             assertThat(r.getStatus()).isEqualTo(503);
             assertThat(r.getReasons(0).getCode()).isEqualTo("NO_POLICY");
+        }
+    }
+
+    @Test
+    void anUnsignedBundleIsRejectedOnceVerificationIsConfigured() throws Exception {
+        Path key = Files.writeString(tmp.resolve("ci.pem"), TestPki.pem("PUBLIC KEY",
+                TestPki.generateKeyPair(TestPki.KeyType.EC_P256).getPublic().getEncoded()));
+        PdpConfig cfg = PdpConfig.parse("policy: {entrypoint: test/authz/decision}\n"
+                + "bundle: {verification: {keys: {ci: {algorithm: ES256, key_file: " + key + "}}}}", "t")
+                .withOverrides(0, bundleFile.toString(), null, null);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (Pdp verifying = Pdp.start(cfg, registry, Clock.systemUTC());
+                PdpServer s = new PdpServer(verifying, registry).start()) {
+            WebClient c = WebClient.of("http://127.0.0.1:" + s.port());
+            AggregatedHttpResponse health = c.get("/health").aggregate().join();
+            assertThat(health.status().code()).isEqualTo(503);
+            assertThat(health.contentUtf8()).contains("the bundle is not signed (no /.signatures.json)");
+            JsonNode status = JSON.readTree(c.get("/v1/status").aggregate().join().contentUtf8());
+            assertThat(status.at("/bundle/last_error_reason").asText()).isEqualTo("signature_missing");
+            assertThat(status.at("/bundle/last_error").asText()).startsWith("rejected bundle: " + bundleFile + ": ");
+            assertThat(status.at("/bundle/rejections").asLong()).isEqualTo(1);
+            assertThat(c.get("/metrics").aggregate().join().contentUtf8())
+                    .contains("pdp_bundle_rejections_total{reason=\"signature_missing\"} 1.0")
+                    .contains("pdp_bundle_rejections_total{reason=\"digest_mismatch\"} 0.0");
         }
     }
 

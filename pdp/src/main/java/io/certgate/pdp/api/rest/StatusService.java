@@ -52,6 +52,7 @@ public final class StatusService {
         s.entrypoints().forEach(b.putArray("entrypoints")::add);
         b.put("last_error", s.lastError());
         b.put("last_error_at", s.lastErrorAt() == null ? null : s.lastErrorAt().toString());
+        b.put("last_error_reason", s.lastErrorReason() == null ? null : s.lastErrorReason().label());
         b.put("activations", s.activations());
         b.put("rejections", s.rejections());
         return out;

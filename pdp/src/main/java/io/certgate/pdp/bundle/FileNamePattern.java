@@ -1,0 +1,71 @@
+package io.certgate.pdp.bundle;
+
+import java.util.regex.Pattern;
+
+/**
+ * A file name glob as OPA's {@code exclude_files} (Go's {@code filepath.Match}): {@code *} is any run of
+ * characters but {@code /}, {@code ?} one such character, {@code [a-z]} / {@code [^a-z]} a class, {@code \}
+ * escapes. Names are matched without their leading {@code /}.
+ */
+public final class FileNamePattern {
+    private final String glob;
+    private final Pattern regex;
+
+    private FileNamePattern(String glob, Pattern regex) {
+        this.glob = glob;
+        this.regex = regex;
+    }
+
+    /** @throws IllegalArgumentException with what is wrong, for a malformed pattern */
+    public static FileNamePattern compile(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            switch (c) {
+                case '*' -> re.append("[^/]*");
+                case '?' -> re.append("[^/]");
+                case '\\' -> {
+                    if (++i == glob.length()) {
+                        throw new IllegalArgumentException("'" + glob + "' ends with an escaping \\");
+                    }
+                    re.append(Pattern.quote(String.valueOf(glob.charAt(i))));
+                }
+                case '[' -> {
+                    int end = glob.indexOf(']', i + 2);
+                    if (end < 0) {
+                        throw new IllegalArgumentException("'" + glob + "' has a [ without its ]");
+                    }
+                    String body = glob.substring(i + 1, end);
+                    boolean negated = body.startsWith("^");
+                    StringBuilder cls = new StringBuilder(negated ? "[^/" : "[");
+                    for (int k = negated ? 1 : 0; k < body.length(); k++) {
+                        char b = body.charAt(k);
+                        if (b == '\\' && k + 1 < body.length()) {
+                            b = body.charAt(++k);
+                        }
+                        // a backslash before a non-alphanumeric character is always a literal in Java regex
+                        cls.append(Character.isLetterOrDigit(b) || b == '-' ? String.valueOf(b) : "\\" + b);
+                    }
+                    re.append(cls).append(negated ? "]" : "&&[^/]]");
+                    i = end;
+                }
+                default -> re.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        try {
+            return new FileNamePattern(glob, Pattern.compile(re.toString()));
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new IllegalArgumentException("'" + glob + "' is not a valid pattern: " + e.getDescription(), e);
+        }
+    }
+
+    /** Whether {@code name} (without a leading {@code /}) matches. */
+    public boolean matches(String name) {
+        return regex.matcher(name).matches();
+    }
+
+    @Override
+    public String toString() {
+        return glob;
+    }
+}
