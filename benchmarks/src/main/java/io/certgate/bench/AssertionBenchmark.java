@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * What a signed identity assertion adds to a forwarded request, in requests per second of that step:
  * {@code none} (a service without assertions: only the identity is built), {@code cached} (the default:
  * one signature per identity and period) and {@code signed} ({@code cache: false}, ES256 per request).
- * Compare with the gateway's own throughput (GatewayLoad) to see the share of the request budget.
+ * Compare with the gateway's own throughput (benchmarks/compare.sh) to see the share of the request budget.
  *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar AssertionBenchmark -p keyFile=assertion.pem}
  */

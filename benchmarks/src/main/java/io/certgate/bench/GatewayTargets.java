@@ -64,7 +64,7 @@ public final class GatewayTargets {
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
         Path work = Files.createDirectories(o.dir().resolve("gateways"));
-        GatewayLoad.routeAuditLogs(work.resolve("audit.log"), false);
+        BenchFiles.routeAuditLogs(work.resolve("audit.log"), false);
         List<AutoCloseable> started = new ArrayList<>();
         try {
             start(o, work, started);
@@ -127,7 +127,7 @@ public final class GatewayTargets {
         KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
         ec.initialize(new ECGenParameterSpec("secp256r1"));
         Files.writeString(work.resolve("assertion.pem"), TestPki.pem(ec.generateKeyPair().getPrivate()));
-        Path policies = GatewayLoad.extractPolicy(work.resolve("policy"));
+        Path policies = BenchFiles.extractGatewayPolicy(work.resolve("policy"));
 
         Upstream plain = new Upstream(false);
         started.add(plain);
@@ -175,7 +175,7 @@ public final class GatewayTargets {
                     mtls: {verify: required, ca_file: ca.pem}
                     upstream: {url: "%s"}
                     policy: {profile: partner}
-                %s""".formatted(policies, GatewayLoad.ENTRYPOINT, v.global(), v.upstream().url(), v.service());
+                %s""".formatted(policies, BenchFiles.GATEWAY_ENTRYPOINT, v.global(), v.upstream().url(), v.service());
         return new GatewayServer(GatewayConfig.parse(yaml, "gateway.yaml", work),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC()).start();
     }

@@ -1,6 +1,6 @@
 package gw.authz
 
-# A copy of pep-gateway's test policy (src/test/resources/policies/gateway), used by GatewayLoad:
+# A copy of pep-gateway's test policy (src/test/resources/policies/gateway), used by the gateway load tests (GatewayTargets):
 # allows the partner's CN, challenges /mfa, denies the rest.
 
 # METADATA

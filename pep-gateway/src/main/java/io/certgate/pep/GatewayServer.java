@@ -71,6 +71,7 @@ public final class GatewayServer implements AutoCloseable {
     private final RemoteDecisionClient remote;
     private final List<ClientFactory> clientFactories = new ArrayList<>();
     private final ExecutorService decisionExecutor;
+    private final AccessLog audit;
     private final Buckets rateLimitStore;
     /** Keys one in-memory limiter tracks; the least recently used beyond it start afresh. */
     private static final long MAX_LOCAL_KEYS = 100_000;
@@ -92,7 +93,8 @@ public final class GatewayServer implements AutoCloseable {
         this.pdp = remote != null ? cached(remote, pdpConfig.cacheSize(), registry)
                 : embedded(pdpConfig, registry, clock, decisionExecutor);
         CertificateIdentities identities = new CertificateIdentities(clock, 10_000).bindTo(registry, "gateway_certificate_identity");
-        AccessLog audit = new AccessLog(new ObjectMapper(), new HashSet<>(config.auditMask()), config.auditEnabled());
+        this.audit = new AccessLog(new ObjectMapper(), new HashSet<>(config.auditMask()), config.auditEnabled(),
+                AccessLog.DEFAULT_CAPACITY, registry);
 
         ServerBuilder sb = Server.builder().meterRegistry(registry);
         if (config.host() == null) {
@@ -241,6 +243,11 @@ public final class GatewayServer implements AutoCloseable {
         return admin == null ? -1 : admin.activePort().localAddress().getPort();
     }
 
+    /** The audit trail (tests flush it before reading the log). */
+    public AccessLog accessLog() {
+        return audit;
+    }
+
     public int port() {
         return localAddress().getPort();
     }
@@ -261,6 +268,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         server.stop().join();
         pdp.close();
+        audit.close();
         rateLimitStore.close();
         clientFactories.forEach(ClientFactory::close);
         decisionExecutor.shutdownNow();

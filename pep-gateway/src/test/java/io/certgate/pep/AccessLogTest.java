@@ -41,7 +41,7 @@ class AccessLogTest {
                 e.service("al-plain", "plain.example.test", "{verify: optional, ca_file: ca.pem}", "{}"))).port();
         maskedPort = e.start(E2e.gateway(E2e.embeddedPdp(), "audit: {mask: [subject_dn, client_ip]}",
                 e.service("al-masked", "masked.example.test", "{verify: optional, ca_file: ca.pem}", "{}"))).port();
-        log = AccessLogCapture.attach();
+        log = AccessLogCapture.attach(e);
     }
 
     @AfterAll

@@ -73,7 +73,7 @@ class ApiKeyMigrationTest {
         port = e.start(E2e.gateway(pdp, "",
                 service("partner-orders", ORDERS, "{verify: optional, ca_file: ca.pem}", "api_keys: {}"),
                 service("partner-api", REQUIRED, "{verify: required, ca_file: ca.pem}", ""))).port();
-        access = AccessLogCapture.attach();
+        access = AccessLogCapture.attach(e);
         decisions = new ListAppender<>();
         decisions.start();
         ((Logger) LoggerFactory.getLogger("certgate.decisions")).addAppender(decisions);

@@ -51,7 +51,7 @@ class EnforcementModesTest {
                         "{when: {headers: [{name: X-Tenant, equals: acme}, {name: x-client-version, prefix: \"2.\"}]}}"),
                 e.service("em-template", "template.example.test", required,
                         "{error_template: '" + TEMPLATE + "'}"))).port();
-        log = AccessLogCapture.attach();
+        log = AccessLogCapture.attach(e);
         quoteMessage = E2e.JSON.readTree(Files.readString(E2e.e2ePolicies().resolve("data.json")))
                 .get("quote_message").asText();
     }

@@ -125,6 +125,11 @@ public final class LoadedPolicy {
         }
     }
 
+    /** Evaluators not lent out right now. */
+    int idleEvaluators() {
+        return idle.size();
+    }
+
     private Evaluator acquire() throws PolicyException {
         Evaluator e = idle.poll();
         if (e != null) {

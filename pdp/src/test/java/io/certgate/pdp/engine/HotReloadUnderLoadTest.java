@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,6 +28,7 @@ class HotReloadUnderLoadTest {
     private final ObjectMapper json = new ObjectMapper();
 
     @Test
+    @Timeout(120) // a guard against a hang only; the test waits on decisions, not on time
     void swapsNeverFailOrMixDecisions(@TempDir Path tmp) throws Exception {
         Path a = TestBundles.testPolicies("basic");
         Path b = TestBundles.copy(a, tmp.resolve("b"));
@@ -36,7 +38,7 @@ class HotReloadUnderLoadTest {
         var bundleB = reader.read(TestBundles.compile(b, "B"), "b");
 
         try (PolicyEngine engine = new PolicyEngine(
-                new EngineOptions(2, Duration.ofSeconds(2), Duration.ofSeconds(2), 1024), json,
+                new EngineOptions(2, Duration.ofSeconds(30), Duration.ofSeconds(30), 1024), json,
                 List.of("test/authz/decision"))) {
             engine.activate(bundleA);
             AtomicBoolean stop = new AtomicBoolean();
@@ -62,6 +64,9 @@ class HotReloadUnderLoadTest {
                             }
                             seen.computeIfAbsent(marker, k -> new AtomicLong()).incrementAndGet();
                             evaluations.incrementAndGet();
+                            synchronized (seen) {
+                                seen.notifyAll();
+                            }
                         } catch (Exception e) {
                             failures.add(e);
                         }
@@ -70,7 +75,9 @@ class HotReloadUnderLoadTest {
                 t.start();
                 workers.add(t);
             }
+            awaitDecisions(seen, "A", failures);
             for (int swap = 0; swap < 8; swap++) {
+                String revision = swap % 2 == 0 ? "B" : "A";
                 engine.activate(swap % 2 == 0 ? bundleB : bundleA);
                 if (swap == 4) {
                     try {
@@ -79,15 +86,29 @@ class HotReloadUnderLoadTest {
                         // rejected before activation: the running bundle is untouched
                     }
                 }
-                Thread.sleep(50);
+                // swap again only once the workers decided with this bundle: progress, not a time slice
+                awaitDecisions(seen, revision, failures);
             }
             stop.set(true);
             for (Thread t : workers) {
                 t.join();
             }
             assertThat(failures).isEmpty();
-            assertThat(evaluations.get()).isGreaterThan(100);
+            assertThat(evaluations.get()).isGreaterThanOrEqualTo(9 * DECISIONS_PER_SWAP);
             assertThat(seen.keySet()).containsExactlyInAnyOrder("A", "B");
+        }
+    }
+
+    private static final int DECISIONS_PER_SWAP = 20;
+
+    /** Waits until the workers made {@link #DECISIONS_PER_SWAP} more decisions with {@code revision} (or failed). */
+    private static void awaitDecisions(Map<String, AtomicLong> seen, String revision, List<Throwable> failures)
+            throws InterruptedException {
+        long target = seen.computeIfAbsent(revision, k -> new AtomicLong()).get() + DECISIONS_PER_SWAP;
+        synchronized (seen) {
+            while (seen.get(revision).get() < target && failures.isEmpty()) {
+                seen.wait(1000); // woken by every decision; the timeout only re-checks the failures
+            }
         }
     }
 }

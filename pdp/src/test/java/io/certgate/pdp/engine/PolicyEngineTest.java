@@ -121,20 +121,24 @@ class PolicyEngineTest {
 
     @Test
     void exhaustedPoolFailsFastWithBusy() throws Exception {
-        engine(new EngineOptions(1, Duration.ofMillis(20), Duration.ofMillis(400), 1024)).activate(bundle("r1"));
+        // the hog's deadline is far away: it holds the only evaluator until this test interrupts it
+        engine(new EngineOptions(1, Duration.ofMillis(20), Duration.ofSeconds(60), 1024)).activate(bundle("r1"));
         LoadedPolicy policy = engine.require();
         Thread hog = new Thread(() -> {
             try {
                 policy.evaluate("test/authz/spin", "{}");
             } catch (PolicyException expected) {
-                // interrupted at its deadline
+                // interrupted below
             }
         });
         hog.start();
-        Thread.sleep(100);
+        while (policy.idleEvaluators() > 0 && hog.isAlive()) {
+            Thread.onSpinWait(); // until the hog has taken the evaluator
+        }
         assertThatThrownBy(() -> policy.evaluate(DECISION, "{}"))
                 .isInstanceOfSatisfying(PolicyException.class,
                         e -> assertThat(e.kind()).isEqualTo(PolicyException.Kind.BUSY));
+        hog.interrupt();
         hog.join();
     }
 }

@@ -42,9 +42,8 @@ class AttributeProvidersPdpTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String SERIAL = "4f1c2a9be07d3c55a1e8";
     static final String CERT_SHA256 = "bfac3ee1c1786f7e294617205583ebd72cc3e8680e9ad267f19032e6b06602a2";
-    static final int TIMEOUT_MS = 300;
-    /** The deadline of the slowest provider path (a JWKS refetch is two calls) plus scheduling slack on a busy CI box. */
-    static final long BUDGET_MS = 2 * TIMEOUT_MS + 100 + 900;
+    /** Room for a healthy peer on a loaded machine, and still well below {@link ChaosHttpServer#SLOW}. */
+    static final int TIMEOUT_MS = 1000;
 
     static TestDirectory directory;
     static ChaosHttpServer posture;
@@ -92,7 +91,8 @@ class AttributeProvidersPdpTest {
                 + " breaker: {minimum_calls: 3, window_calls: 3, open_seconds: 30}";
         PdpConfig config = PdpConfig.parse("""
                 caches: {decisions: 1000}
-                engine: {pool_size: 1}
+                # the providers' deadlines are under test, not the evaluation's: room for a loaded machine
+                engine: {pool_size: 1, evaluation_timeout_ms: 30000, acquire_timeout_ms: 30000}
                 providers:
                   ldap: {url: '%s', base_dn: 'ou=people,%s', bind_dn: '%s', bind_password: '%s',
                          user_filter: '(mail={id})', subject_from: san_email, %s}
@@ -130,12 +130,13 @@ class AttributeProvidersPdpTest {
         return in;
     }
 
+    /**
+     * A decision. That a provider's deadline bounds it shows in its outcome, not in a stopwatch: a slow peer
+     * (answering after {@link ChaosHttpServer#SLOW}, far past {@link #TIMEOUT_MS}) yields an *_UNAVAILABLE
+     * reason and "no answer within", where waiting for it would have yielded its answer.
+     */
     Decision decide(ObjectNode input) throws Exception {
-        long start = System.nanoTime();
-        Decision d = pdp.decisions().decide(null, input, null, false);
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        assertThat(ms).as("decision time with providers failing").isLessThan(BUDGET_MS);
-        return d;
+        return pdp.decisions().decide(null, input, null, false);
     }
 
     static List<String> codes(Decision d) {

@@ -4,7 +4,10 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.boundary.DenyReply;
 import io.certgate.pep.audit.AccessLog;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Ends a request for every stage alike: the access-log line, the request counter and error replies. */
 final class Outcomes {
@@ -13,6 +16,8 @@ final class Outcomes {
     private final String template;
     private final AccessLog audit;
     private final MeterRegistry registry;
+    /** pep_requests_total by effect, resolved once: every request counts one (no tag lookup per request). */
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
 
     Outcomes(String service, @Nullable String template, AccessLog audit, MeterRegistry registry) {
         this.service = service;
@@ -38,7 +43,8 @@ final class Outcomes {
         }
         e.line.put("latency_us", (System.nanoTime() - e.startNanos) / 1000);
         audit.write(e.line);
-        count("pep_requests_total", "effect", effect);
+        requests.computeIfAbsent(effect, v -> registry.counter("pep_requests_total", "service", service, "effect", v))
+                .increment();
         return response;
     }
 

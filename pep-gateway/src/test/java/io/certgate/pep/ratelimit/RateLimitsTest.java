@@ -45,7 +45,7 @@ class RateLimitsTest {
                         + "    rate_limits: {limits: [{name: orders-writes, key: client_id+route, rate: 1, period: 1h,"
                         + " when: {methods: [GET], paths: [\"/orders/**\"]}}]}\n",
                 e.service("rl-policy", "policy.example.test", mtls, "{}"))).port();
-        log = AccessLogCapture.attach();
+        log = AccessLogCapture.attach(e);
     }
 
     static Path policies() throws Exception {

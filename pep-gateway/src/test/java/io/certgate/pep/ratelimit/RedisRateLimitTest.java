@@ -48,7 +48,7 @@ class RedisRateLimitTest {
         e = new E2e(tmp);
         a = e.start(config()).port();
         b = e.start(config()).port();
-        log = AccessLogCapture.attach();
+        log = AccessLogCapture.attach(e);
     }
 
     static String config() {

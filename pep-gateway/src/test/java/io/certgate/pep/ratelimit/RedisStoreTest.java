@@ -47,7 +47,7 @@ class RedisStoreTest {
     @BeforeAll
     static void start() throws Exception {
         e = new E2e(tmp);
-        log = AccessLogCapture.attach();
+        log = AccessLogCapture.attach(e);
         String password = System.getenv(PASSWORD_ENV);
         assertThat(password).as(PASSWORD_ENV + " (set by surefire in pep-gateway/pom.xml)").isNotBlank();
         withPassword = new RedisProcess(tmp.resolve("redis-password")).requirePass(password).start();

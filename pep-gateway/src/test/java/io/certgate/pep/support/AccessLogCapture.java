@@ -9,17 +9,24 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.LoggerFactory;
 
-/** Collects the JSON lines of the {@code certgate.access} logger (the gateway's audit log) while attached. */
+/**
+ * Collects the JSON lines of the {@code certgate.access} logger (the gateway's audit log) while attached. The
+ * gateways write it from a buffer, so every read first waits until the fixture's gateways have written
+ * what they queued.
+ */
 public final class AccessLogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final Logger logger;
+    private final E2e gateways;
 
-    private AccessLogCapture() {
+    private AccessLogCapture(E2e gateways) {
         this.logger = (Logger) LoggerFactory.getLogger("certgate.access");
+        this.gateways = gateways;
     }
 
-    public static AccessLogCapture attach() {
-        AccessLogCapture c = new AccessLogCapture();
+    /** Captures the lines of every gateway {@code gateways} starts. */
+    public static AccessLogCapture attach(E2e gateways) {
+        AccessLogCapture c = new AccessLogCapture(gateways);
         c.setContext(c.logger.getLoggerContext());
         c.setName("test-capture");
         c.start();
@@ -33,16 +40,18 @@ public final class AccessLogCapture extends AppenderBase<ILoggingEvent> implemen
     }
 
     public void clear() {
+        gateways.flushAccessLogs();
         lines.clear();
     }
 
     public List<String> lines() {
+        gateways.flushAccessLogs();
         return List.copyOf(lines);
     }
 
     /** The lines parsed as JSON, oldest first. */
     public List<JsonNode> entries() {
-        return lines.stream().map(l -> {
+        return lines().stream().map(l -> {
             try {
                 return E2e.JSON.readTree(l);
             } catch (IOException ex) {
@@ -60,7 +69,7 @@ public final class AccessLogCapture extends AppenderBase<ILoggingEvent> implemen
                 return n;
             }
         }
-        throw new AssertionError("no access-log line for " + path + " in " + lines);
+        throw new AssertionError("no access-log line for " + path + " in " + lines());
     }
 
     @Override

@@ -170,6 +170,18 @@ public final class E2e implements AutoCloseable {
         return registries.get(port);
     }
 
+    /** Waits until every gateway started here has written the access-log lines it queued. */
+    public void flushAccessLogs() {
+        for (GatewayServer g : List.copyOf(gateways)) {
+            try {
+                g.accessLog().flush();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the access log was written", ex);
+            }
+        }
+    }
+
     public GatewayServer start(String yaml) throws Exception {
         GatewayConfig cfg = GatewayConfig.parse(yaml, "gateway.yaml", dir);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
