@@ -78,9 +78,15 @@ public final class ClientCertificateVerifier {
         return new Builder();
     }
 
-    /** Exports the chain cache as {@code cache_*{cache="<cacheName>"}} and the OCSP cache as {@code cache="ocsp"}. */
+    /**
+     * Exports the chain cache as {@code cache_*{cache="<cacheName>"}}, the OCSP cache as {@code cache="ocsp"} and
+     * the distribution point CRLs as {@code certgate_crl_*{source="<cacheName>"}}.
+     */
     public ClientCertificateVerifier bindTo(MeterRegistry registry, String cacheName) {
         CaffeineCacheMetrics.monitor(registry, cache, cacheName);
+        if (distributionPoints != null) {
+            distributionPoints.bindTo(registry, cacheName);
+        }
         if (ocsp != null) {
             ocsp.bindTo(registry);
         }

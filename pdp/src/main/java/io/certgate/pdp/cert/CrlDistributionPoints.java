@@ -77,7 +77,8 @@ import org.slf4j.LoggerFactory;
  *       certificate CRL}) or 12 ({@code CRL has expired}), as {@code openssl verify -crl_check} does.</li>
  * </ul>
  *
- * <p>Metrics, per {@code source} (the service) and {@code issuer} (a CA subject of the bundle, else
+ * <p>Metrics, per {@code source} (the verifier: {@code client_verification_<service>} in the gateway,
+ * {@code proxy_client_verification} in the PDP) and {@code issuer} (a CA subject of the bundle, else
  * {@code other}, so a label never takes a value a client chose): {@code certgate_crl_age_seconds} (since the held
  * CRL's thisUpdate), {@code certgate_crl_next_update_timestamp_seconds}, {@code certgate_crl_fetch_failures_total}
  * and {@code certgate_crl_soft_fail_total}.
@@ -189,7 +190,7 @@ public final class CrlDistributionPoints implements SafeCloseable {
         return new Builder(settings);
     }
 
-    /** Registers the gauges and counters with {@code source} (the service name, or {@code interop}). */
+    /** Registers the gauges and counters, tagged {@code source} (which verifier) and {@code issuer}. */
     public CrlDistributionPoints bindTo(MeterRegistry registry, String source) {
         Metrics m = new Metrics(registry, source);
         this.metrics = m;

@@ -102,7 +102,7 @@ class CrlDistributionPointsTest {
         List<java.security.cert.X509Certificate> bundle = List.of(pki.rootCa().certificate(),
                 pki.intermediateCa().certificate());
         CrlDistributionPoints dp = CrlDistributionPoints.builder(settings).trustAnchors(bundle)
-                .clientFactory(clientFactory).clock(clock).scheduler(null).build().bindTo(registry, "partner-api");
+                .clientFactory(clientFactory).clock(clock).scheduler(null).build().bindTo(registry, "client_verification_partner-api");
         this.dp = dp;
         return ClientCertificateVerifier.builder().trustAnchors(bundle).crlDistributionPoints(dp).clock(clock)
                 .build();
@@ -115,7 +115,7 @@ class CrlDistributionPointsTest {
     }
 
     private double failures() {
-        return registry.get("certgate.crl.fetch.failures").tag("source", "partner-api")
+        return registry.get("certgate.crl.fetch.failures").tag("source", "client_verification_partner-api")
                 .tag("issuer", ISSUER_LABEL).counter().count();
     }
 
