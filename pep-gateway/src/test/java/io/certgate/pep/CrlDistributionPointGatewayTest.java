@@ -2,6 +2,7 @@ package io.certgate.pep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
@@ -51,8 +52,14 @@ class CrlDistributionPointGatewayTest {
             assertThat(no.contentUtf8()).contains("CERT_UNTRUSTED").contains("(23)");
             assertThat(fetches.get()).as("one CRL per issuer and URL").isEqualTo(1);
             assertThat(h.upstream.count()).isEqualTo(1);
-            assertThat(h.registry.scrape()).contains("certgate_crl_next_update_timestamp_seconds{issuer=\"other\","
-                    + "source=\"client_verification_partner-api\"}");
+            // every CRL metric the shipped alert rules query (deploy/prometheus/alerts.yaml)
+            String metrics = WebClient.of("http://127.0.0.1:" + h.gateway().adminPort()).get("/metrics")
+                    .aggregate().join().contentUtf8();
+            String labels = "{issuer=\"other\",source=\"client_verification_partner-api\"}";
+            assertThat(metrics).contains("certgate_crl_next_update_timestamp_seconds" + labels)
+                    .contains("certgate_crl_age_seconds" + labels)
+                    .contains("certgate_crl_fetch_failures_total" + labels + " 0.0")
+                    .contains("certgate_crl_soft_fail_total" + labels + " 0.0");
         } finally {
             dp.stop().join();
         }
