@@ -192,10 +192,18 @@ class CrlDistributionPointsTest {
                 Duration.ofSeconds(5), Duration.ZERO, 2048, false));
         assertThat(code(v, revoked)).isEqualTo(X509VerifyCodes.CERT_REVOKED);
 
-        byte[] big = new byte[4096];
-        publisher = () -> HttpResponse.of(HttpStatus.OK, MediaType.OCTET_STREAM, big);
+        // a valid, newer CRL that would revoke "good", but larger than max_bytes
+        BigInteger[] many = new BigInteger[200];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = BigInteger.valueOf(1_000_000L + i);
+        }
+        many[0] = good.certificate().getSerialNumber();
+        X509CRL big = pki.crl(pki.intermediateCa(), NOW, NOW.plus(Duration.ofDays(1)), many);
+        assertThat(big.getEncoded().length).isGreaterThan(2048);
+        publish(big);
         dp.refreshAll().get(10, TimeUnit.SECONDS);
         assertThat(failures()).isEqualTo(1);
+        assertThat(code(v, good)).isZero();
 
         publisher = () -> HttpResponse.of(HttpStatus.OK, MediaType.OCTET_STREAM, new byte[] {0x30, 0x03, 1, 2, 3});
         dp.refreshAll().get(10, TimeUnit.SECONDS);
