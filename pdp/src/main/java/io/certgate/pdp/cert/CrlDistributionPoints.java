@@ -1,13 +1,16 @@
 package io.certgate.pdp.cert;
 
 import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.client.ResponseTimeoutException;
 import com.linecorp.armeria.client.ResponseTimeoutMode;
+import com.linecorp.armeria.client.UnprocessedRequestException;
 import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.CommonPools;
+import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.common.util.SafeCloseable;
-import com.linecorp.armeria.common.CommonPools;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,6 +34,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -486,14 +490,14 @@ public final class CrlDistributionPoints implements SafeCloseable {
 
     private static String describe(Throwable failure) {
         Throwable t = failure;
-        while ((t instanceof java.util.concurrent.CompletionException
-                || t instanceof com.linecorp.armeria.client.UnprocessedRequestException) && t.getCause() != null) {
+        while ((t instanceof CompletionException || t instanceof UnprocessedRequestException)
+                && t.getCause() != null) {
             t = t.getCause();
         }
-        if (t instanceof com.linecorp.armeria.common.ContentTooLargeException) {
+        if (t instanceof ContentTooLargeException) {
             return "is larger than max_bytes";
         }
-        if (t instanceof com.linecorp.armeria.client.ResponseTimeoutException) {
+        if (t instanceof ResponseTimeoutException) {
             return "did not arrive within timeout_ms";
         }
         return "could not be fetched: " + t;

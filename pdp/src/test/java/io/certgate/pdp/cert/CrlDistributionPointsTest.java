@@ -14,9 +14,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigInteger;
 import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,6 +48,8 @@ class CrlDistributionPointsTest {
     private final MeterRegistry registry = new SimpleMeterRegistry();
     private TestCert revoked;
     private TestCert good;
+    /** The verifier's, from {@link #verifier}: tests trigger its refreshes. */
+    private CrlDistributionPoints dp;
 
     @BeforeAll
     static void startDistributionPoint() {
@@ -99,16 +103,13 @@ class CrlDistributionPointsTest {
     }
 
     private ClientCertificateVerifier verifier(CrlDistributionPoints.Settings settings) {
-        List<java.security.cert.X509Certificate> bundle = List.of(pki.rootCa().certificate(),
+        List<X509Certificate> bundle = List.of(pki.rootCa().certificate(),
                 pki.intermediateCa().certificate());
-        CrlDistributionPoints dp = CrlDistributionPoints.builder(settings).trustAnchors(bundle)
-                .clientFactory(clientFactory).clock(clock).scheduler(null).build().bindTo(registry, "client_verification_partner-api");
-        this.dp = dp;
+        dp = CrlDistributionPoints.builder(settings).trustAnchors(bundle).clientFactory(clientFactory).clock(clock)
+                .scheduler(null).build().bindTo(registry, "client_verification_partner-api");
         return ClientCertificateVerifier.builder().trustAnchors(bundle).crlDistributionPoints(dp).clock(clock)
                 .build();
     }
-
-    private CrlDistributionPoints dp;
 
     private static int code(ClientCertificateVerifier v, TestCert leaf) throws Exception {
         return v.verifyAsync(leaf.chain()).get(10, TimeUnit.SECONDS).code();
@@ -219,7 +220,7 @@ class CrlDistributionPointsTest {
 
     @Test
     void aPemCrlIsAcceptedToo() throws Exception {
-        String pem = "-----BEGIN X509 CRL-----\n" + java.util.Base64.getMimeEncoder().encodeToString(
+        String pem = "-----BEGIN X509 CRL-----\n" + Base64.getMimeEncoder().encodeToString(
                 crl(NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofDays(1)), revoked).getEncoded())
                 + "\n-----END X509 CRL-----\n";
         publisher = () -> HttpResponse.of(HttpStatus.OK, MediaType.PLAIN_TEXT, pem);
