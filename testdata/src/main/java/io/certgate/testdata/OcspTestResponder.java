@@ -26,18 +26,20 @@ import org.bouncycastle.cert.ocsp.OCSPResp;
 import org.bouncycastle.cert.ocsp.OCSPRespBuilder;
 import org.bouncycastle.cert.ocsp.Req;
 import org.bouncycastle.cert.ocsp.RevokedStatus;
+import org.bouncycastle.cert.ocsp.UnknownStatus;
 import org.bouncycastle.cert.ocsp.jcajce.JcaBasicOCSPRespBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 
 /**
  * A real OCSP responder on loopback for gateway tests (JDK HTTP server, BouncyCastle responses signed
- * by the issuing CA): every serial is good unless {@link #revoke revoked}. Counts the requests it answers.
+ * by the issuing CA): every serial is good unless {@link #revoke revoked} or made {@link #unknown unknown}. Counts the requests it answers.
  */
 public final class OcspTestResponder implements AutoCloseable {
     private final TestCert issuer;
     private final HttpServer server;
     private final Set<BigInteger> revoked = ConcurrentHashMap.newKeySet();
+    private final Set<BigInteger> unknown = ConcurrentHashMap.newKeySet();
     private final AtomicInteger requests = new AtomicInteger();
 
     public OcspTestResponder(TestCert issuer) throws IOException {
@@ -75,6 +77,11 @@ public final class OcspTestResponder implements AutoCloseable {
         revoked.add(serial);
     }
 
+    /** Answers "unknown" for {@code serial} from now on. */
+    public void unknown(BigInteger serial) {
+        unknown.add(serial);
+    }
+
     public int requests() {
         return requests.get();
     }
@@ -86,9 +93,10 @@ public final class OcspTestResponder implements AutoCloseable {
                         org.bouncycastle.cert.ocsp.RespID.HASH_SHA1));
         Instant now = Instant.now();
         for (Req r : req.getRequestList()) {
-            CertificateStatus status = revoked.contains(r.getCertID().getSerialNumber())
+            BigInteger serial = r.getCertID().getSerialNumber();
+            CertificateStatus status = revoked.contains(serial)
                     ? new RevokedStatus(Date.from(now.minus(Duration.ofHours(1))), CRLReason.keyCompromise)
-                    : CertificateStatus.GOOD;
+                    : unknown.contains(serial) ? new UnknownStatus() : CertificateStatus.GOOD;
             b.addResponse(r.getCertID(), status, Date.from(now.minus(Duration.ofMinutes(1))),
                     Date.from(now.plus(Duration.ofHours(1))));
         }

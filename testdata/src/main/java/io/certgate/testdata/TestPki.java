@@ -39,8 +39,11 @@ import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AccessDescription;
 import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLDistPoint;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.DistributionPoint;
+import org.bouncycastle.asn1.x509.DistributionPointName;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -407,6 +410,20 @@ public final class TestPki {
     }
 
     /**
+     * A valid clientAuth certificate named {@code name} (which also seeds its serial), issued by {@code issuer},
+     * whose cRLDistributionPoints extension names {@code crlUrls} (one distribution point each, in order). Not
+     * memoized: each call signs a new certificate (with the same serial for the same name).
+     */
+    public TestCert crlDpClient(String name, TestCert issuer, String... crlUrls) {
+        CertBuilder b = clientOf(name, issuer).validity(now.minus(days(1)), now.plus(days(90)))
+                .verifyCode(OpenSslCodes.OK).defect("valid client with CRL distribution points " + List.of(crlUrls));
+        for (String u : crlUrls) {
+            b.crlUrl(u);
+        }
+        return b.build();
+    }
+
+    /**
      * Every certificate of the fixed set, in file order: CAs, server, then the clients (valid ones first).
      */
     public List<TestCert> all() {
@@ -620,6 +637,7 @@ public final class TestPki {
         private final List<GeneralName> sans = new ArrayList<>();
         private final List<Extension> extraExtensions = new ArrayList<>();
         private final List<String> ocspUrls = new ArrayList<>();
+        private final List<String> crlUrls = new ArrayList<>();
         private boolean ocspNoCheck;
         private boolean authorityKeyId = true;
         private String defect = "";
@@ -745,6 +763,12 @@ public final class TestPki {
             return this;
         }
 
+        /** One CRL distribution point per URL (cRLDistributionPoints, non-critical, fullName URI), in order. */
+        public CertBuilder crlUrl(String... urls) {
+            Arrays.stream(urls).map(Objects::requireNonNull).forEach(crlUrls::add);
+            return this;
+        }
+
         /**
          * Adds an authorityInfoAccess extension (non-critical) with one id-ad-ocsp access description per URL,
          * in order.
@@ -855,6 +879,12 @@ public final class TestPki {
                             ocspUrls.stream().map(u -> new AccessDescription(AccessDescription.id_ad_ocsp,
                                     new GeneralName(GeneralName.uniformResourceIdentifier, u)))
                                     .toArray(AccessDescription[]::new)));
+                }
+                if (!crlUrls.isEmpty()) {
+                    b.addExtension(Extension.cRLDistributionPoints, false, new CRLDistPoint(crlUrls.stream()
+                            .map(u -> new DistributionPoint(new DistributionPointName(new GeneralNames(
+                                    new GeneralName(GeneralName.uniformResourceIdentifier, u))), null, null))
+                            .toArray(DistributionPoint[]::new)));
                 }
                 if (ocspNoCheck) {
                     b.addExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE);

@@ -43,11 +43,13 @@ import org.bouncycastle.asn1.x509.TBSCertificate;
 final class CertFacts {
     // keyUsage bits in OpenSSL's layout (first byte | second byte << 8), as x509v3.h KU_*.
     static final int KU_DIGITAL_SIGNATURE = 0x0080;
+    static final int KU_KEY_ENCIPHERMENT = 0x0020;
     static final int KU_KEY_AGREEMENT = 0x0008;
     static final int KU_KEY_CERT_SIGN = 0x0004;
     static final int KU_CRL_SIGN = 0x0002;
     // Netscape certificate type bits, as x509v3.h NS_*.
     static final int NS_SSL_CLIENT = 0x80;
+    static final int NS_SSL_SERVER = 0x40;
     static final int NS_SSL_CA = 0x04;
     static final int NS_ANY_CA = 0x07;
 
@@ -59,6 +61,8 @@ final class CertFacts {
     static final String OID_ED448 = "1.3.101.113";
 
     private static final ASN1ObjectIdentifier NETSCAPE_CERT_TYPE = new ASN1ObjectIdentifier("2.16.840.1.113730.1.1");
+    private static final ASN1ObjectIdentifier NETSCAPE_SGC = new ASN1ObjectIdentifier("2.16.840.1.113730.4.1");
+    private static final ASN1ObjectIdentifier MICROSOFT_SGC = new ASN1ObjectIdentifier("1.3.6.1.4.1.311.10.3.3");
     private static final ASN1ObjectIdentifier PROXY_CERT_INFO = new ASN1ObjectIdentifier("1.3.6.1.5.5.7.1.14");
 
     /**
@@ -103,6 +107,8 @@ final class CertFacts {
     final Integer keyUsage;
     final boolean hasExtendedKeyUsage;
     final boolean clientAuthUsage;
+    /** serverAuth, or one of the server gated crypto purposes OpenSSL accepts for it (XKU_SSL_SERVER | XKU_SGC). */
+    final boolean serverAuthUsage;
     final Integer nsCertType;
     final byte[] subjectKeyId;
     final AuthorityKeyIdentifier authorityKeyId;
@@ -154,6 +160,9 @@ final class CertFacts {
         ExtendedKeyUsage eku = ext.parse(Extension.extendedKeyUsage, ExtendedKeyUsage::getInstance);
         hasExtendedKeyUsage = eku != null;
         clientAuthUsage = eku != null && eku.hasKeyPurposeId(KeyPurposeId.id_kp_clientAuth);
+        serverAuthUsage = eku != null && (eku.hasKeyPurposeId(KeyPurposeId.id_kp_serverAuth)
+                || eku.hasKeyPurposeId(KeyPurposeId.getInstance(NETSCAPE_SGC))
+                || eku.hasKeyPurposeId(KeyPurposeId.getInstance(MICROSOFT_SGC)));
         nsCertType = ext.bits(NETSCAPE_CERT_TYPE);
         ASN1OctetString skid = ext.parse(Extension.subjectKeyIdentifier, ASN1OctetString::getInstance);
         subjectKeyId = skid == null ? null : skid.getOctets();
@@ -244,6 +253,28 @@ final class CertFacts {
             return false;
         }
         return nsCertType == null || (nsCertType & NS_SSL_CLIENT) != 0;
+    }
+
+    /**
+     * OpenSSL's {@code check_purpose_ssl_server}: may this certificate be a TLS server (or, with {@code asCa},
+     * issue for one)? keyUsage needs digitalSignature, keyEncipherment or keyAgreement.
+     */
+    boolean allowsSslServer(boolean asCa) {
+        if (invalid) {
+            return true;
+        }
+        if (hasExtendedKeyUsage && !serverAuthUsage) {
+            return false;
+        }
+        if (asCa) {
+            int caStatus = caStatus();
+            return caStatus != 0 && (caStatus != 5 || (nsCertType & NS_SSL_CA) != 0);
+        }
+        if (nsCertType != null && (nsCertType & NS_SSL_SERVER) == 0) {
+            return false;
+        }
+        return keyUsage == null
+                || (keyUsage & (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_KEY_AGREEMENT)) != 0;
     }
 
     /** {@code ossl_x509_signing_allowed}: a keyUsage, when present, must include keyCertSign. */

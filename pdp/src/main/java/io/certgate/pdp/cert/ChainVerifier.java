@@ -43,6 +43,28 @@ import java.util.Objects;
  * <p>Instances are immutable and thread-safe.
  */
 public final class ChainVerifier {
+    /** The purpose a path is verified for ({@code -purpose}); certgate verifies clients, the doctor either. */
+    public enum Purpose {
+        /** {@code -purpose sslclient}: extendedKeyUsage clientAuth, keyUsage digitalSignature or keyAgreement. */
+        SSL_CLIENT("sslclient"),
+        /**
+         * {@code -purpose sslserver}: extendedKeyUsage serverAuth, keyUsage digitalSignature, keyEncipherment or
+         * keyAgreement.
+         */
+        SSL_SERVER("sslserver");
+
+        private final String openSslName;
+
+        Purpose(String openSslName) {
+            this.openSslName = openSslName;
+        }
+
+        /** The name {@code openssl verify -purpose} takes. */
+        public String openSslName() {
+            return openSslName;
+        }
+    }
+
     /** The default {@link Builder#verifyDepth(int)}: at most 10 intermediate CAs between leaf and anchor. */
     public static final int DEFAULT_VERIFY_DEPTH = 10;
 
@@ -50,8 +72,10 @@ public final class ChainVerifier {
     private final ChainBuilder chainBuilder;
     private final CrlChecker crlChecker; // null: no revocation checking
     private final int verifyDepth;
+    private final Purpose purpose;
 
     private ChainVerifier(Builder b) {
+        this.purpose = b.purpose;
         List<CertFacts> anchors = new ArrayList<>();
         for (X509Certificate c : b.trustAnchors) {
             anchors.add(CertFacts.of(c));
@@ -119,7 +143,7 @@ public final class ChainVerifier {
         if (!path.trusted()) {
             return new Failure(path.errorCode(), path.size() - 1);
         }
-        Failure f = checkExtensions(path);
+        Failure f = checkExtensions(path, purpose);
         if (f == null && crlChecker != null) {
             f = crlChecker.check(path.certs(), now);
         }
@@ -133,10 +157,10 @@ public final class ChainVerifier {
     }
 
     /**
-     * OpenSSL's {@code check_extensions} for purpose {@code sslclient}, leaf first. Unlike RFC 5280 path
+     * OpenSSL's {@code check_extensions} for the purpose ({@code sslclient} unless set), leaf first. Unlike RFC 5280 path
      * validation, OpenSSL also applies the purpose (extendedKeyUsage) to the CAs and to the trust anchor.
      */
-    private static Failure checkExtensions(ChainBuilder.Path path) {
+    private static Failure checkExtensions(ChainBuilder.Path path, Purpose purpose) {
         int num = path.size();
         int pathLength = 0; // non-self-issued intermediates below the current certificate
         for (int i = 0; i < num; i++) {
@@ -153,7 +177,8 @@ public final class ChainVerifier {
             if (num > 1 && x.explicitEcParameters) {
                 return new Failure(X509VerifyCodes.EC_KEY_EXPLICIT_PARAMS, i);
             }
-            if (!x.allowsSslClient(i > 0)) {
+            boolean allowed = purpose == Purpose.SSL_CLIENT ? x.allowsSslClient(i > 0) : x.allowsSslServer(i > 0);
+            if (!allowed) {
                 return new Failure(X509VerifyCodes.INVALID_PURPOSE, i);
             }
             if (i > 1 && x.pathLen != -1 && pathLength > x.pathLen) {
@@ -266,8 +291,15 @@ public final class ChainVerifier {
         private List<X509CRL> crls;
         private boolean crlCheckAll;
         private int verifyDepth = DEFAULT_VERIFY_DEPTH;
+        private Purpose purpose = Purpose.SSL_CLIENT;
 
         private Builder() {
+        }
+
+        /** {@code -purpose}: what the leaf must be allowed for (default {@link Purpose#SSL_CLIENT}). */
+        public Builder purpose(Purpose purpose) {
+            this.purpose = Objects.requireNonNull(purpose, "purpose");
+            return this;
         }
 
         /**

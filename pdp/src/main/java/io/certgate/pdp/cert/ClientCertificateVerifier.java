@@ -22,13 +22,15 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Verifies a client certificate chain the way every certgate entry point does (the gateway's services, and the
  * PDP's forward-auth and ext_authz with {@code interop.verify_ca_file}): {@link ChainVerifier} against a CA bundle
- * and, when configured, CRLs ({@code openssl verify -crl_check}); then, for a chain that verified, the leaf's OCSP
- * responder when OCSP is enabled. A revoked certificate is 23 ({@code certificate revoked}) either way.
+ * and, when configured, CRLs ({@code openssl verify -crl_check}); then, for a chain that verified, the CRL of the
+ * leaf's distribution point when {@link CrlDistributionPoints} are configured, and the leaf's OCSP responder when
+ * OCSP is enabled. A revoked certificate is 23 ({@code certificate revoked}) either way.
  *
  * <pre>{@code
  * ClientCertificateVerifier v = ClientCertificateVerifier.builder()
  *         .trustAnchors(ChainVerifier.readCertificates(caFile))
  *         .crls(ChainVerifier.readCrls(crlFile))                        // optional
+ *         .crlDistributionPoints(CrlDistributionPoints.builder(settings).build()) // optional
  *         .ocsp(OcspChecker.builder().softFail(true).clock(clock).build()) // optional
  *         .clock(clock)
  *         .build()
@@ -38,7 +40,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Chain results are cached by the chain's SHA-256, never past the earliest notAfter of the chain or a CRL's
  * nextUpdate, and at most 10 minutes; OCSP answers are cached by the {@link OcspChecker}. The chain is checked on the
- * calling thread; an OCSP exchange completes on Armeria's event loops. Instances are thread-safe.
+ * calling thread; an OCSP exchange completes on Armeria's event loops, a first CRL fetch on the blocking task
+ * executor. Instances are thread-safe.
  */
 public final class ClientCertificateVerifier {
     /** Longest chain a client may present; longer ones fail with 22 before any parsing work. */
@@ -48,12 +51,15 @@ public final class ClientCertificateVerifier {
     private final ChainVerifier verifier;
     private final List<X509CRL> crls;
     @Nullable
+    private final CrlDistributionPoints distributionPoints;
+    @Nullable
     private final OcspChecker ocsp;
     private final Clock clock;
     private final Cache<String, VerifyResult> cache;
 
     private ClientCertificateVerifier(Builder b) {
         this.crls = b.crls;
+        this.distributionPoints = b.distributionPoints;
         this.ocsp = b.ocsp;
         this.clock = b.clock;
         ChainVerifier.Builder chain = ChainVerifier.builder().trustAnchors(b.trustAnchors);
@@ -72,9 +78,15 @@ public final class ClientCertificateVerifier {
         return new Builder();
     }
 
-    /** Exports the chain cache as {@code cache_*{cache="<cacheName>"}} and the OCSP cache as {@code cache="ocsp"}. */
+    /**
+     * Exports the chain cache as {@code cache_*{cache="<cacheName>"}}, the OCSP cache as {@code cache="ocsp"} and
+     * the distribution point CRLs as {@code certgate_crl_*{source="<cacheName>"}}.
+     */
     public ClientCertificateVerifier bindTo(MeterRegistry registry, String cacheName) {
         CaffeineCacheMetrics.monitor(registry, cache, cacheName);
+        if (distributionPoints != null) {
+            distributionPoints.bindTo(registry, cacheName);
+        }
         if (ocsp != null) {
             ocsp.bindTo(registry);
         }
@@ -87,20 +99,27 @@ public final class ClientCertificateVerifier {
     }
 
     /**
-     * Verifies {@code presented} (leaf first, as sent), then, when OCSP is enabled and the chain verified, asks
-     * the leaf's OCSP responder. OCSP is only consulted for verified chains: its URL comes from the certificate,
-     * and an unverified certificate must not make certgate call arbitrary URLs. The future never completes
-     * exceptionally.
+     * Verifies {@code presented} (leaf first, as sent), then, when the chain verified, checks the leaf against the
+     * CRL of its distribution point (when configured) and asks its OCSP responder (when enabled). Both are only
+     * consulted for verified chains: their URLs come from the certificate, and an unverified certificate must
+     * not make certgate call arbitrary URLs. The future never completes exceptionally.
      *
      * @throws IllegalArgumentException if {@code presented} is empty
      */
     public CompletableFuture<VerifyResult> verifyAsync(List<X509Certificate> presented) {
         VerifyResult r = verify(presented);
-        if (ocsp == null || !r.ok() || r.path().size() < 2) {
+        if (!r.ok() || r.path().size() < 2) {
             return CompletableFuture.completedFuture(r);
         }
-        return ocsp.check(r.path().get(0), r.path().get(1))
-                .thenApply(o -> o.ok() ? r : VerifyResult.failed(o.verifyCode(), 0, r.path()));
+        CompletableFuture<VerifyResult> crl = distributionPoints == null ? CompletableFuture.completedFuture(r)
+                : distributionPoints.check(r.path())
+                        .thenApply(code -> code == X509VerifyCodes.OK ? r : VerifyResult.failed(code, 0, r.path()));
+        if (ocsp == null) {
+            return crl;
+        }
+        return crl.thenCompose(c -> !c.ok() ? CompletableFuture.completedFuture(c)
+                : ocsp.check(r.path().get(0), r.path().get(1))
+                        .thenApply(o -> o.ok() ? r : VerifyResult.failed(o.verifyCode(), 0, r.path())));
     }
 
     /**
@@ -173,6 +192,8 @@ public final class ClientCertificateVerifier {
         private List<X509Certificate> trustAnchors = List.of();
         private List<X509CRL> crls = List.of();
         @Nullable
+        private CrlDistributionPoints distributionPoints;
+        @Nullable
         private OcspChecker ocsp;
         private Clock clock = Clock.systemUTC();
 
@@ -188,6 +209,12 @@ public final class ClientCertificateVerifier {
         /** CRLs ({@code -crl_check -CRLfile}); a non-empty list turns on revocation checking of the leaf. */
         public Builder crls(List<X509CRL> crls) {
             this.crls = List.copyOf(crls);
+            return this;
+        }
+
+        /** Checks the leaves of verified chains against their distribution points' CRLs (default: not). */
+        public Builder crlDistributionPoints(@Nullable CrlDistributionPoints distributionPoints) {
+            this.distributionPoints = distributionPoints;
             return this;
         }
 

@@ -1,10 +1,14 @@
 package io.certgate.pdp.cli;
 
+import com.linecorp.armeria.client.ClientFactory;
+import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.cert.ChainVerifier;
+import io.certgate.pdp.cert.OcspChecker;
 import io.certgate.pdp.cert.VerifyResult;
 import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +19,10 @@ import picocli.CommandLine.Option;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Verify a client certificate chain exactly as the gateway does (the OpenSSL code of"
                 + " 'openssl verify -purpose sslclient'), then explain in plain words what is wrong and how to fix"
-                + " it, walking format, chain, trust anchor, validity, purpose, revocation and constraints.",
+                + " it, walking format, chain, trust anchor, validity, purpose, revocation (CRLs), OCSP and"
+                + " constraints.",
+                "OCSP: when the chain verifies and the certificate names an OCSP responder (AIA extension), the"
+                        + " responder is asked, as the gateway does with ocsp.enabled; --no-ocsp skips it.",
                 "Exit codes: 0 the certificate verifies, 1 a problem was found, 2 usage error (e.g. a file is"
                         + " missing)."})
 final class CertDoctorCommand implements Callable<Integer> {
@@ -36,9 +43,32 @@ final class CertDoctorCommand implements Callable<Integer> {
     @Option(names = "--at", paramLabel = "RFC3339", description = "verify as of this instant (default now)")
     Instant at;
 
+    @Option(names = "--purpose", paramLabel = "client|server", defaultValue = "client",
+            description = "what the certificate must be allowed for: client (default, TLS client authentication,"
+                    + " 'openssl verify -purpose sslclient') or server ('-purpose sslserver'): checks the"
+                    + " extendedKeyUsage and keyUsage and reports what is missing")
+    String purpose;
+
+    @Option(names = "--no-ocsp", description = "do not ask the certificate's OCSP responder")
+    boolean noOcsp;
+
+    @Option(names = "--ocsp-timeout-ms", paramLabel = "MS", defaultValue = "5000",
+            description = "how long to wait for the OCSP responder (default ${DEFAULT-VALUE})")
+    long ocspTimeoutMs;
+
     @Override
     public Integer call() {
         Instant now = at == null ? Instant.now() : at;
+        ChainVerifier.Purpose p = switch (purpose) {
+            case "client" -> ChainVerifier.Purpose.SSL_CLIENT;
+            case "server" -> ChainVerifier.Purpose.SSL_SERVER;
+            default -> null;
+        };
+        if (p == null || ocspTimeoutMs <= 0) {
+            System.err.println(p == null ? "--purpose must be client or server, got '" + purpose + "'"
+                    : "--ocsp-timeout-ms must be positive, got " + ocspTimeoutMs);
+            return 2;
+        }
         List<X509Certificate> chain;
         List<X509Certificate> anchors;
         List<X509CRL> crlList;
@@ -59,7 +89,8 @@ final class CertDoctorCommand implements Callable<Integer> {
         StringBuilder s = new StringBuilder();
         s.append("certificate   ").append(ChainDiagnosis.dn(chain.get(0))).append('\n');
         if (ca != null) {
-            ChainVerifier.Builder b = ChainVerifier.builder().trustAnchors(anchors).crlCheckAll(crlCheckAll);
+            ChainVerifier.Builder b = ChainVerifier.builder().trustAnchors(anchors).crlCheckAll(crlCheckAll)
+                    .purpose(p);
             if (!crls.isEmpty()) {
                 b.crls(crlList);
             }
@@ -72,13 +103,14 @@ final class CertDoctorCommand implements Callable<Integer> {
                 s.append(crlCheckAll ? " -crl_check_all" : " -crl_check");
             }
             crls.forEach(crl -> s.append(" -CRLfile ").append(crl));
-            s.append(" -purpose sslclient ").append(cert).append('\n');
+            s.append(" -purpose ").append(p.openSslName()).append(' ').append(cert).append('\n');
         } else {
             s.append("openssl       not run: no --ca (the verify code needs the service's CA bundle)\n");
         }
         s.append('\n');
         boolean problem = false;
-        for (ChainDiagnosis.Finding f : new ChainDiagnosis(chain, anchors, crlList, now).walk(result)) {
+        ChainDiagnosis.Finding ocsp = ocsp(result);
+        for (ChainDiagnosis.Finding f : new ChainDiagnosis(chain, anchors, crlList, now, p).walk(result, ocsp)) {
             problem |= f.status() == ChainDiagnosis.Status.FAIL;
             s.append(String.format("%-13s %-5s %s%n", f.stage().label, switch (f.status()) {
                 case OK -> "ok";
@@ -94,8 +126,30 @@ final class CertDoctorCommand implements Callable<Integer> {
         }
         problem |= result != null && !result.ok();
         s.append('\n').append(problem ? "result        problems found (see FAIL above)"
-                : "result        ok: the gateway would accept this certificate").append('\n');
+                : p == ChainVerifier.Purpose.SSL_CLIENT ? "result        ok: the gateway would accept this certificate"
+                : "result        ok: the certificate verifies for a TLS server").append('\n');
         System.out.print(s);
         return problem ? 1 : 0;
+    }
+
+    /**
+     * Asks the leaf's OCSP responder, as the gateway does: only for a chain that verified, with the issuer from
+     * the verified path. The answer is about now, whatever --at says.
+     */
+    private ChainDiagnosis.Finding ocsp(@Nullable VerifyResult result) {
+        if (noOcsp) {
+            return ChainDiagnosis.ocspSkipped("not checked: --no-ocsp");
+        }
+        if (result == null || !result.ok() || result.path().size() < 2) {
+            return ChainDiagnosis.ocspSkipped("not checked: " + (result == null ? "no --ca" : result.ok()
+                    ? "the certificate is itself the trust anchor" : "the chain does not verify (the gateway asks"
+                    + " OCSP responders about verified chains only)"));
+        }
+        try (ClientFactory factory = ClientFactory.builder().build()) {
+            OcspChecker checker = OcspChecker.builder().clientFactory(factory).softFail(false)
+                    .timeout(Duration.ofMillis(ocspTimeoutMs)).build();
+            // the CLI's own thread: waiting here blocks no event loop
+            return ChainDiagnosis.ocsp(checker.check(result.path().get(0), result.path().get(1)).join());
+        }
     }
 }

@@ -1,6 +1,8 @@
 package io.certgate.pdp.cli;
 
 import com.linecorp.armeria.common.annotation.Nullable;
+import io.certgate.pdp.cert.ChainVerifier;
+import io.certgate.pdp.cert.OcspResult;
 import io.certgate.pdp.cert.VerifyResult;
 import io.certgate.pdp.cert.X509VerifyCodes;
 import java.security.GeneralSecurityException;
@@ -32,7 +34,7 @@ import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 final class ChainDiagnosis {
     enum Stage {
         FORMAT("format"), CHAIN("chain"), TRUST("trust anchor"), VALIDITY("validity"), PURPOSE("purpose"),
-        REVOCATION("revocation"), CONSTRAINTS("constraints");
+        REVOCATION("revocation"), OCSP("ocsp"), CONSTRAINTS("constraints");
 
         final String label;
 
@@ -51,6 +53,9 @@ final class ChainDiagnosis {
     }
 
     private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+    private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+    private static final String NETSCAPE_SGC = "2.16.840.1.113730.4.1";
+    private static final String MICROSOFT_SGC = "1.3.6.1.4.1.311.10.3.3";
     private static final String ANY_EKU = "2.5.29.37.0";
     private static final HexFormat HEX = HexFormat.of();
     private static final String[] CRL_REASONS = {"unspecified", "keyCompromise", "cACompromise",
@@ -61,12 +66,15 @@ final class ChainDiagnosis {
     private final List<X509Certificate> anchors;
     private final List<X509CRL> crls;
     private final Instant at;
+    private final ChainVerifier.Purpose purpose;
 
-    ChainDiagnosis(List<X509Certificate> chain, List<X509Certificate> anchors, List<X509CRL> crls, Instant at) {
+    ChainDiagnosis(List<X509Certificate> chain, List<X509Certificate> anchors, List<X509CRL> crls, Instant at,
+            ChainVerifier.Purpose purpose) {
         this.chain = List.copyOf(chain);
         this.anchors = List.copyOf(anchors);
         this.crls = List.copyOf(crls);
         this.at = at;
+        this.purpose = purpose;
     }
 
     /** The stage a verification code belongs to in the troubleshooting order. */
@@ -95,8 +103,11 @@ final class ChainDiagnosis {
         };
     }
 
-    /** The walk for a chain that was verified ({@code result}), or checked without a CA bundle ({@code null}). */
-    List<Finding> walk(@Nullable VerifyResult result) {
+    /**
+     * The walk for a chain that was verified ({@code result}), or checked without a CA bundle ({@code null});
+     * {@code ocsp} is the outcome of the OCSP stage, which needs the network and so is done by the caller.
+     */
+    List<Finding> walk(@Nullable VerifyResult result, Finding ocsp) {
         Stage failed = result == null || result.ok() ? null : stageOf(result.code());
         List<Finding> out = new ArrayList<>();
         for (Stage stage : Stage.values()) {
@@ -118,6 +129,7 @@ final class ChainDiagnosis {
                 case VALIDITY -> leafValidity();
                 case PURPOSE -> leafPurpose();
                 case REVOCATION -> leafRevocation();
+                case OCSP -> ocsp;
                 case CONSTRAINTS -> result != null && before ? ok(stage, "path length, name constraints and"
                         + " critical extensions are fine")
                         : skipped(stage, result == null ? "not checked: no --ca"
@@ -195,11 +207,18 @@ final class ChainDiagnosis {
                                         + " bundle (certificates it issued stay valid with a renewed CA of the same key)")
                                 : "check the clocks (this machine's and the issuing CA's), or wait until notBefore");
             }
-            case X509VerifyCodes.INVALID_PURPOSE -> fail(stage, head + ": " + which + " is not allowed for TLS"
-                    + " client authentication (no clientAuth EKU)", purposeFacts(at),
-                    r.depth() == 0 ? "reissue the certificate with extendedKeyUsage clientAuth and keyUsage"
-                            + " digitalSignature" : "a CA's extendedKeyUsage restricts everything it issues: reissue"
-                            + " the CA with clientAuth in its EKU (or without an EKU)");
+            case X509VerifyCodes.INVALID_PURPOSE -> {
+                List<String> missing = r.depth() == 0 ? missingForPurpose(at) : List.of(ekuMissing());
+                List<String> facts = new ArrayList<>(purposeFacts(at));
+                String lacks = missing.isEmpty() ? "its Netscape certificate type excludes it"
+                        : "missing " + String.join(" and ", missing);
+                facts.add(lacks);
+                yield fail(stage, head + ": " + (r.depth() == 0 ? "the certificate" : which) + " is not allowed for "
+                        + purposeText() + " (" + lacks + ")", facts, r.depth() > 0 ? "a CA's extendedKeyUsage"
+                        + " restricts everything it issues: reissue the CA with " + ekuName() + " in its EKU (or"
+                        + " without an EKU)" : "reissue the certificate with " + (missing.isEmpty()
+                        ? ekuMissing() + " and " + kuNeeded() : String.join(" and ", missing)));
+            }
             case X509VerifyCodes.CERT_REVOKED -> fail(stage, head + ": " + which + " is revoked",
                     revocationFacts(at), "issue the client a new certificate (a revoked one cannot be reinstated"
                     + " unless the reason is certificateHold and the CA removes it from the next CRL)");
@@ -246,17 +265,62 @@ final class ChainDiagnosis {
 
     private Finding leafPurpose() {
         X509Certificate leaf = chain.get(0);
-        List<String> facts = purposeFacts(leaf);
-        boolean[] ku = leaf.getKeyUsage();
-        if (!allowsClientAuth(leaf)) {
-            return fail(Stage.PURPOSE, "no clientAuth EKU: not allowed for TLS client authentication", facts,
-                    "reissue the certificate with extendedKeyUsage clientAuth");
+        List<String> facts = new ArrayList<>(purposeFacts(leaf));
+        List<String> missing = missingForPurpose(leaf);
+        if (missing.isEmpty()) {
+            return ok(Stage.PURPOSE, "allowed for " + purposeText() + ": " + String.join("; ", facts));
         }
-        if (ku != null && !ku[0]) {
-            return fail(Stage.PURPOSE, "keyUsage lacks digitalSignature: cannot sign the TLS handshake", facts,
-                    "reissue the certificate with keyUsage digitalSignature");
+        facts.add("missing " + String.join(" and ", missing));
+        String why = missing.get(0).equals(ekuMissing()) ? "no " + ekuName() + " EKU"
+                : "keyUsage lacks " + kuNeeded().substring("keyUsage ".length());
+        return fail(Stage.PURPOSE, why + ": not allowed for " + purposeText() + " (openssl verify -purpose "
+                + purpose.openSslName() + ")", facts, "reissue the certificate with " + String.join(" and ", missing));
+    }
+
+    /** What the leaf lacks for the purpose, as OpenSSL's {@code check_purpose_ssl_client/server} judge it. */
+    private List<String> missingForPurpose(X509Certificate c) {
+        List<String> missing = new ArrayList<>();
+        if (!allowsPurpose(c)) {
+            missing.add(ekuMissing());
         }
-        return ok(Stage.PURPOSE, String.join("; ", facts));
+        boolean[] ku = c.getKeyUsage();
+        // bits: 0 digitalSignature, 2 keyEncipherment, 4 keyAgreement
+        boolean kuOk = ku == null || ku[0] || (ku.length > 4 && ku[4])
+                || (purpose == ChainVerifier.Purpose.SSL_SERVER && ku.length > 2 && ku[2]);
+        if (!kuOk) {
+            missing.add(kuNeeded());
+        }
+        return missing;
+    }
+
+    private String purposeText() {
+        return purpose == ChainVerifier.Purpose.SSL_CLIENT ? "TLS client authentication" : "a TLS server";
+    }
+
+    private String ekuName() {
+        return purpose == ChainVerifier.Purpose.SSL_CLIENT ? "clientAuth" : "serverAuth";
+    }
+
+    private String ekuMissing() {
+        return "extendedKeyUsage " + ekuName();
+    }
+
+    private String kuNeeded() {
+        return purpose == ChainVerifier.Purpose.SSL_CLIENT ? "keyUsage digitalSignature (or keyAgreement)"
+                : "keyUsage digitalSignature or keyEncipherment (or keyAgreement)";
+    }
+
+    private boolean allowsPurpose(X509Certificate c) {
+        try {
+            List<String> eku = c.getExtendedKeyUsage();
+            if (eku == null) {
+                return true;
+            }
+            return purpose == ChainVerifier.Purpose.SSL_CLIENT ? eku.contains(CLIENT_AUTH)
+                    : eku.contains(SERVER_AUTH) || eku.contains(NETSCAPE_SGC) || eku.contains(MICROSOFT_SGC);
+        } catch (CertificateParsingException e) {
+            return false;
+        }
     }
 
     private Finding leafRevocation() {
@@ -275,6 +339,35 @@ final class ChainDiagnosis {
         }
         return ok(Stage.REVOCATION, "not on the CRL of " + dn(crl.getIssuerX500Principal())
                 + " (next update " + crl.getNextUpdate().toInstant() + ")");
+    }
+
+    // ------------------------------------------------------------------ OCSP
+
+    /** The OCSP stage when the responder was asked. */
+    static Finding ocsp(OcspResult r) {
+        String url = r.responderUrl();
+        List<String> d = new ArrayList<>();
+        if (r.thisUpdate() != null) {
+            d.add("this update " + r.thisUpdate() + ", next update " + (r.nextUpdate() == null ? "(none)"
+                    : r.nextUpdate()));
+        }
+        return switch (r.status()) {
+            case GOOD -> new Finding(Stage.OCSP, Status.OK, "good according to " + url, d, null);
+            case REVOKED -> fail(Stage.OCSP, "revoked according to " + url, List.of(r.message()),
+                    "issue the client a new certificate");
+            case UNKNOWN -> fail(Stage.OCSP, "unknown to " + url + ": the responder does not know this certificate",
+                    List.of(r.message()), "check that the responder serves the CA that issued the certificate"
+                    + " (the gateway reports 75 unless ocsp.soft_fail is true)");
+            case ERROR -> url == null ? skipped(Stage.OCSP, "not checked: " + r.message())
+                    : fail(Stage.OCSP, "unreachable or unusable: " + url, List.of(r.message()),
+                    "make the responder reachable from the gateway and check its answers (the gateway reports 74"
+                    + " unless ocsp.soft_fail is true)");
+        };
+    }
+
+    /** The OCSP stage when the responder was not asked, and why. */
+    static Finding ocspSkipped(String why) {
+        return skipped(Stage.OCSP, why);
     }
 
     // ------------------------------------------------------------------ facts
@@ -298,15 +391,6 @@ final class ChainDiagnosis {
         return days > 0 ? days + " day(s)" : d.toHours() + " hour(s)";
     }
 
-    private static boolean allowsClientAuth(X509Certificate c) {
-        try {
-            List<String> eku = c.getExtendedKeyUsage();
-            return eku == null || eku.contains(CLIENT_AUTH) || eku.contains(ANY_EKU);
-        } catch (CertificateParsingException e) {
-            return false;
-        }
-    }
-
     private static List<String> purposeFacts(X509Certificate c) {
         List<String> out = new ArrayList<>();
         try {
@@ -318,19 +402,29 @@ final class ChainDiagnosis {
         }
         boolean[] ku = c.getKeyUsage();
         if (ku != null) {
-            out.add("keyUsage digitalSignature: " + (ku[0] ? "yes" : "no"));
+            List<String> bits = new ArrayList<>();
+            String[] names = {"digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment",
+                "keyAgreement", "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly"};
+            for (int i = 0; i < ku.length && i < names.length; i++) {
+                if (ku[i]) {
+                    bits.add(names[i]);
+                }
+            }
+            out.add("keyUsage: " + (bits.isEmpty() ? "(empty)" : String.join(", ", bits)));
         }
         return out;
     }
 
     private static String ekuName(String oid) {
         return switch (oid) {
-            case "1.3.6.1.5.5.7.3.1" -> "serverAuth";
+            case SERVER_AUTH -> "serverAuth";
             case CLIENT_AUTH -> "clientAuth";
             case "1.3.6.1.5.5.7.3.3" -> "codeSigning";
             case "1.3.6.1.5.5.7.3.4" -> "emailProtection";
             case "1.3.6.1.5.5.7.3.9" -> "OCSPSigning";
             case ANY_EKU -> "anyExtendedKeyUsage";
+            case NETSCAPE_SGC -> "nsSGC";
+            case MICROSOFT_SGC -> "msSGC";
             default -> oid;
         };
     }

@@ -3,6 +3,7 @@ package io.certgate.pdp.config;
 import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.common.util.InetAddressPredicates;
 import io.certgate.pdp.boundary.HeaderPolicy;
+import io.certgate.pdp.cert.CrlDistributionPoints;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,13 +23,16 @@ import java.util.Map;
  *                     proxy's own verification verdict is ignored
  * @param crlFiles PEM CRLs the re-verification checks the leaf against (needs {@code verifyCaFile})
  * @param ocsp OCSP checking of re-verified chains (needs {@code verifyCaFile})
+ * @param crlDistributionPoints CRLs fetched from the leaf's distribution points for re-verified chains (needs
+ *                              {@code verifyCaFile}); null when off
  * @param authzenEntrypoint the entrypoint AuthZEN requests are evaluated at
  * @param headers which client headers reach the input and which obligation headers a decision may return
  *                ({@code obligation_headers})
  */
 public record InteropConfig(List<String> trustedProxies, List<String> requestHeaders,
         @Nullable String defaultService, Map<String, String> hostServices, @Nullable Path verifyCaFile,
-        List<Path> crlFiles, Ocsp ocsp, String authzenEntrypoint, HeaderPolicy headers) {
+        List<Path> crlFiles, Ocsp ocsp, @Nullable CrlDistributionPoints.Settings crlDistributionPoints,
+        String authzenEntrypoint, HeaderPolicy headers) {
 
     public static final String DEFAULT_AUTHZEN_ENTRYPOINT = "authzen/decision";
 
@@ -51,7 +55,7 @@ public record InteropConfig(List<String> trustedProxies, List<String> requestHea
 
     public static InteropConfig defaults() {
         return new InteropConfig(List.of(), List.of("accept", "content-type", "user-agent", "x-request-id"), null,
-                Map.of(), null, List.of(), Ocsp.DISABLED, DEFAULT_AUTHZEN_ENTRYPOINT, HeaderPolicy.defaults());
+                Map.of(), null, List.of(), Ocsp.DISABLED, null, DEFAULT_AUTHZEN_ENTRYPOINT, HeaderPolicy.defaults());
     }
 
     /** Parses the section at {@code node} (errors go to the node's error list). */
@@ -89,6 +93,7 @@ public record InteropConfig(List<String> trustedProxies, List<String> requestHea
         ConfigNode o = node.section("ocsp");
         Ocsp ocsp = new Ocsp(o.bool("enabled", false), o.bool("soft_fail", true));
         o.rejectUnknownKeys();
+        CrlDistributionPoints.Settings dp = CrlDistributionPointsConfig.parse(node.section("crl_distribution_points"));
         // Revocation is part of the PDP's own verification; a proxy's verdict cannot be amended by it.
         if (ca == null && !crls.isEmpty()) {
             node.error("crl_files", "needs interop.verify_ca_file: revocation is checked when the PDP verifies "
@@ -97,6 +102,10 @@ public record InteropConfig(List<String> trustedProxies, List<String> requestHea
         if (ca == null && ocsp.enabled()) {
             o.error("enabled", "needs interop.verify_ca_file: revocation is checked when the PDP verifies "
                     + "forwarded chains itself");
+        }
+        if (ca == null && dp != null) {
+            node.error("crl_distribution_points", "needs interop.verify_ca_file: revocation is checked when the "
+                    + "PDP verifies forwarded chains itself");
         }
         String authzen = node.string("authzen_entrypoint", d.authzenEntrypoint());
         HeaderPolicy policy = d.headers();
@@ -111,12 +120,12 @@ public record InteropConfig(List<String> trustedProxies, List<String> requestHea
         }
         node.rejectUnknownKeys();
         return new InteropConfig(proxies, headers, service, hosts, ca == null ? null : Path.of(ca), crls, ocsp,
-                authzen, policy);
+                dp, authzen, policy);
     }
 
     /** A copy evaluating AuthZEN requests at another entrypoint. */
     public InteropConfig withAuthzenEntrypoint(String entrypoint) {
         return new InteropConfig(trustedProxies, requestHeaders, defaultService, hostServices, verifyCaFile,
-                crlFiles, ocsp, entrypoint, headers);
+                crlFiles, ocsp, crlDistributionPoints, entrypoint, headers);
     }
 }

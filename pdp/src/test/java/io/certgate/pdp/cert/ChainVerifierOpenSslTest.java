@@ -290,6 +290,23 @@ class ChainVerifierOpenSslTest {
         out.add(new Case("leaf-is-a-ca").chain(PKI.certificate("leaf-ca").cn("leaf-ca").ca(-1).clientAuth()
                 .issuedBy(PKI.intermediateCa()).build()).expect(0));
 
+        // -purpose sslserver (cert doctor --purpose server)
+        out.add(new Case("server-purpose-server-cert").chain(PKI.server()).server().expect(0));
+        out.add(new Case("server-purpose-client-cert").chain(PKI.partnerClient()).server().expect(26));
+        out.add(new Case("server-purpose-both-eku").chain(PKI.certificate("both-eku-server").cn("both-eku-server")
+                .clientAuth().serverAuth().issuedBy(PKI.intermediateCa()).build()).server().expect(0));
+        out.add(new Case("server-purpose-key-encipherment-only").chain(PKI.certificate("key-encipherment")
+                .cn("key-encipherment").serverAuth().keyUsage(KeyUsage.keyEncipherment).issuedBy(PKI.intermediateCa())
+                .build()).server().expect(0));
+        out.add(new Case("server-purpose-non-repudiation-only").chain(PKI.certificate("non-repudiation-server")
+                .cn("non-repudiation-server").serverAuth().keyUsage(KeyUsage.nonRepudiation)
+                .issuedBy(PKI.intermediateCa()).build()).server().expect(26));
+        out.add(new Case("server-purpose-no-eku").chain(PKI.certificate("bare-server").cn("bare-server")
+                .issuedBy(PKI.intermediateCa()).build()).server().expect(0));
+        out.add(new Case("client-purpose-key-encipherment-only").chain(PKI.certificate("key-encipherment-client")
+                .cn("key-encipherment-client").clientAuth().keyUsage(KeyUsage.keyEncipherment)
+                .issuedBy(PKI.intermediateCa()).build()).expect(26));
+
         // critical extensions OpenSSL does not handle, on the leaf and on a CA
         ASN1ObjectIdentifier unknown = new ASN1ObjectIdentifier("1.3.6.1.4.1.55555.1.1");
         out.add(new Case("leaf-unknown-critical-extension").chain(PKI.certificate("unknown-critical")
@@ -587,6 +604,7 @@ class ChainVerifierOpenSslTest {
         List<X509CRL> crls;
         boolean crlCheckAll;
         int verifyDepth = ChainVerifier.DEFAULT_VERIFY_DEPTH;
+        ChainVerifier.Purpose purpose = ChainVerifier.Purpose.SSL_CLIENT;
         Instant at = NOW;
         int expected = -1;
 
@@ -633,6 +651,11 @@ class ChainVerifierOpenSslTest {
             return this;
         }
 
+        Case server() {
+            purpose = ChainVerifier.Purpose.SSL_SERVER;
+            return this;
+        }
+
         Case at(Instant instant) {
             at = instant;
             return this;
@@ -644,7 +667,8 @@ class ChainVerifierOpenSslTest {
         }
 
         ChainVerifier verifier() {
-            ChainVerifier.Builder b = ChainVerifier.builder().trustAnchors(anchors).verifyDepth(verifyDepth);
+            ChainVerifier.Builder b = ChainVerifier.builder().trustAnchors(anchors).verifyDepth(verifyDepth)
+                    .purpose(purpose);
             if (crls != null) {
                 b.crls(crls);
             }
@@ -682,7 +706,7 @@ class ChainVerifierOpenSslTest {
                 cmd.addAll(List.of("-CRLfile", "crl.pem"));
             }
         }
-        cmd.addAll(List.of("-purpose", "sslclient", "leaf.pem"));
+        cmd.addAll(List.of("-purpose", c.purpose.openSslName(), "leaf.pem"));
         Process p = new ProcessBuilder(cmd).directory(caseDir.toFile()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("openssl finished").isTrue();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.IdentityHeaderValues;
+import io.certgate.testdata.OcspTestResponder;
 import io.certgate.testdata.OpenSslCodes;
 import io.certgate.testdata.TestCert;
 import io.certgate.testdata.TestPki;
@@ -124,6 +125,89 @@ class CertCommandTest {
                 .certificate())).contains("mtls.crl_files");
         assertThat(doctor(PKI.partnerClient(), "--crl", file("crl.pem"), "--crl", file("ca-crl.pem"),
                 "--crl-check-all").exit()).isZero();
+    }
+
+    private static String chainFile(TestCert c) throws Exception {
+        Path f = dir.resolve(c.name() + "-chain.pem");
+        Files.writeString(f, c.chainPem());
+        return f.toString();
+    }
+
+    @Test
+    void doctorAsksTheOcspResponderOfAVerifiedChain() throws Exception {
+        try (OcspTestResponder responder = new OcspTestResponder(PKI.intermediateCa())) {
+            TestCert good = PKI.ocspClient("ocsp-good", responder.url());
+            CliRun ok = CliRun.of("cert", "doctor", "--cert", chainFile(good), "--ca", file("ca.pem"), "--at",
+                    NOW.toString());
+            assertThat(ok.exit()).as(ok.out()).isZero();
+            assertThat(ok.out()).containsPattern("ocsp +ok +good according to " + responder.url());
+
+            TestCert revoked = PKI.ocspClient("ocsp-revoked", responder.url());
+            responder.revoke(revoked.certificate().getSerialNumber());
+            CliRun no = CliRun.of("cert", "doctor", "--cert", chainFile(revoked), "--ca", file("ca.pem"), "--at",
+                    NOW.toString());
+            assertThat(no.exit()).isEqualTo(1);
+            assertThat(no.out()).containsPattern("ocsp +FAIL +revoked according to " + responder.url())
+                    .contains("(keyCompromise)").contains("fix: issue the client a new certificate");
+
+            TestCert unknown = PKI.ocspClient("ocsp-unknown", responder.url());
+            responder.unknown(unknown.certificate().getSerialNumber());
+            CliRun what = CliRun.of("cert", "doctor", "--cert", chainFile(unknown), "--ca", file("ca.pem"), "--at",
+                    NOW.toString());
+            assertThat(what.exit()).isEqualTo(1);
+            assertThat(what.out()).containsPattern("ocsp +FAIL +unknown to " + responder.url());
+
+            CliRun skipped = CliRun.of("cert", "doctor", "--cert", chainFile(revoked), "--ca", file("ca.pem"),
+                    "--at", NOW.toString(), "--no-ocsp");
+            assertThat(skipped.exit()).isZero();
+            assertThat(skipped.out()).containsPattern("ocsp +- +not checked: --no-ocsp");
+            assertThat(responder.requests()).isEqualTo(3);
+        }
+
+        String down = "http://127.0.0.1:9/ocsp";
+        CliRun unreachable = CliRun.of("cert", "doctor", "--cert", chainFile(PKI.ocspClient("ocsp-down", down)),
+                "--ca", file("ca.pem"), "--at", NOW.toString());
+        assertThat(unreachable.exit()).isEqualTo(1);
+        assertThat(unreachable.out()).containsPattern("ocsp +FAIL +unreachable or unusable: " + down);
+
+        assertThat(doctor(PKI.partnerClient()).out()).containsPattern("ocsp +- +not checked: no OCSP responder");
+        assertThat(doctor(PKI.expiredClient()).out()).containsPattern("ocsp +- +not checked: the chain does not"
+                + " verify");
+    }
+
+    @Test
+    void doctorChecksThePurposeAskedFor() throws Exception {
+        CliRun server = CliRun.of("cert", "doctor", "--cert", file("server.pem"), "--ca", file("ca.pem"), "--at",
+                NOW.toString(), "--purpose", "server");
+        assertThat(server.exit()).as(server.out()).isZero();
+        assertThat(server.out()).contains("-purpose sslserver").containsPattern("purpose +ok +allowed for a TLS"
+                + " server");
+
+        CliRun clientAsServer = doctor(PKI.partnerClient(), "--purpose", "server");
+        assertThat(clientAsServer.exit()).isEqualTo(1);
+        assertThat(clientAsServer.out()).contains("error 26 at 0 depth lookup: unsuitable certificate purpose")
+                .containsPattern("purpose +FAIL +error 26 .*not allowed for a TLS server")
+                .contains("missing extendedKeyUsage serverAuth");
+
+        CliRun serverAsClient = CliRun.of("cert", "doctor", "--cert", file("server.pem"), "--ca", file("ca.pem"),
+                "--at", NOW.toString());
+        assertThat(serverAsClient.exit()).isEqualTo(1);
+        assertThat(serverAsClient.out()).contains("-purpose sslclient").contains("error 26")
+                .contains("missing extendedKeyUsage clientAuth");
+
+        CliRun noKu = doctor(PKI.noDigitalSignatureClient());
+        assertThat(noKu.out()).containsPattern("purpose +FAIL +error 26 .*missing keyUsage digitalSignature \\(or"
+                + " keyAgreement\\)");
+        // without --ca the leaf's own check says the same
+        CliRun noKuNoCa = CliRun.of("cert", "doctor", "--cert", file("no-digital-signature.pem"), "--at",
+                NOW.toString());
+        assertThat(noKuNoCa.out()).containsPattern("purpose +FAIL +keyUsage lacks digitalSignature \\(or"
+                + " keyAgreement\\): not allowed for TLS client authentication")
+                .contains("keyUsage: nonRepudiation");
+
+        CliRun bad = CliRun.of("cert", "doctor", "--cert", file("server.pem"), "--purpose", "email");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--purpose must be client or server, got 'email'");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.certgate.pdp.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.certgate.pdp.cert.CrlDistributionPoints;
 import io.certgate.pdp.engine.EngineOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -306,8 +307,9 @@ class PdpConfigTest {
                         "interop.hosts[0].host: each hosts entry needs host and service, e.g. "
                                 + "{host: api.example.com, service: partner-api}",
                         "interop.hosts[2].host: 'B.example' is mapped twice",
-                        "interop.trust_all: unknown key (known: authzen_entrypoint, crl_files, default_service, "
-                                + "hosts, obligation_headers, ocsp, request_headers, trusted_proxies, verify_ca_file)"));
+                        "interop.trust_all: unknown key (known: authzen_entrypoint, crl_distribution_points, "
+                                + "crl_files, default_service, hosts, obligation_headers, ocsp, request_headers, "
+                                + "trusted_proxies, verify_ca_file)"));
     }
 
     @Test
@@ -327,6 +329,27 @@ class PdpConfigTest {
         assertThat(i.withAuthzenEntrypoint("x/y").crlFiles()).isEqualTo(i.crlFiles());
         assertThat(PdpConfig.parse("interop: {verify_ca_file: ca.pem, ocsp: {enabled: true}}", "pdp.yaml")
                 .interop().ocsp().softFail()).isTrue();
+    }
+
+    @Test
+    void interopCrlDistributionPointsAsTheGatewaysMtls() throws Exception {
+        assertThat(PdpConfig.defaults().interop().crlDistributionPoints()).isNull();
+        InteropConfig i = PdpConfig.parse("""
+                interop:
+                  verify_ca_file: /etc/certgate/ca.pem
+                  crl_distribution_points: {enabled: true, soft_fail: true, grace_ms: 600000}
+                """, "pdp.yaml").interop();
+        assertThat(i.crlDistributionPoints()).isEqualTo(new CrlDistributionPoints.Settings(Duration.ofHours(1),
+                Duration.ofSeconds(5), Duration.ofMinutes(10), 10 * 1024 * 1024, true));
+        assertThat(i.withAuthzenEntrypoint("x/y").crlDistributionPoints()).isEqualTo(i.crlDistributionPoints());
+        assertThatThrownBy(() -> PdpConfig.parse("interop: {crl_distribution_points: {enabled: true}}",
+                "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "interop.crl_distribution_points.soft_fail: required when enabled: true: without a usable"
+                                + " CRL, accept the certificate as if there were no CRL (true) or reject it with 3/12"
+                                + " (false)",
+                        "interop.crl_distribution_points: needs interop.verify_ca_file: revocation is checked when"
+                                + " the PDP verifies forwarded chains itself"));
     }
 
     @Test

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.boundary.HeaderPolicy;
 import io.certgate.pdp.boundary.PathRules;
+import io.certgate.pdp.cert.CrlDistributionPoints;
 import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ConfigNode;
+import io.certgate.pdp.config.CrlDistributionPointsConfig;
 import io.certgate.pdp.config.ConfigYaml;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.pip.ProvidersConfig;
@@ -258,6 +260,10 @@ public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<Servi
         boolean ocspEnabled = ocsp.bool("enabled", false);
         boolean softFail = ocsp.bool("soft_fail", true);
         ocsp.rejectUnknownKeys();
+        CrlDistributionPoints.Settings crlDp = CrlDistributionPointsConfig.parse(m.section("crl_distribution_points"));
+        if (crlDp != null && verify == VerifyMode.NONE) {
+            m.error("crl_distribution_points", "needs verify: optional or required (no certificate is verified)");
+        }
         m.rejectUnknownKeys();
 
         ConfigNode u = s.section("upstream");
@@ -318,7 +324,7 @@ public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<Servi
         }
         return new ServiceConfig(name, sni, cert, key,
                 new ServiceConfig.Mtls(verify, ca, strategy, ignore, crls, ocspEnabled, softFail, advertise,
-                        maxChainBytes, maxChainDepth),
+                        maxChainBytes, maxChainDepth, crlDp),
                 new ServiceConfig.Upstream(upstream, clientCert, clientKey, upstreamCa, Duration.ofMillis(upstreamTimeout)),
                 new ServiceConfig.Policy(enforce, profile == null ? "" : profile, condition, failOpen, template, forward),
                 request, limits, apiKeys, assertion);

@@ -4,6 +4,7 @@ import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.boundary.HeaderPolicy;
 import io.certgate.pdp.boundary.PathRules;
 import io.certgate.pdp.cert.ClientCertificateVerifier;
+import io.certgate.pdp.cert.CrlDistributionPoints;
 import io.certgate.pep.ratelimit.ServiceLimits;
 import java.net.URI;
 import java.nio.file.Path;
@@ -29,10 +30,13 @@ public record ServiceConfig(String name, List<String> sni, Path serverCert, Path
      * @param maxChainBytes largest TLS Certificate message (the client's chain) accepted; larger ones fail
      *     the handshake
      * @param maxChainDepth most certificates a client may present, leaf included; more is OpenSSL code 22
+     * @param crlDistributionPoints CRLs fetched from the leaf's distribution points
+     *     ({@code crl_distribution_points}); null when off
      */
     public record Mtls(VerifyMode verify, @Nullable Path caFile, CaErrorStrategy caErrorStrategy,
             Set<Integer> ignoreCodes, List<Path> crlFiles, boolean ocspEnabled, boolean ocspSoftFail,
-            boolean advertiseCaNames, int maxChainBytes, int maxChainDepth) {
+            boolean advertiseCaNames, int maxChainBytes, int maxChainDepth,
+            @Nullable CrlDistributionPoints.Settings crlDistributionPoints) {
         /** The TLS stack reads any handshake message of up to 16 KiB, so no smaller limit can hold. */
         public static final int MIN_CHAIN_BYTES = 16 * 1024;
         /**

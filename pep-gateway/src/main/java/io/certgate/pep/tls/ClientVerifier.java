@@ -2,6 +2,7 @@ package io.certgate.pep.tls;
 
 import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.ClientCertificateVerifier;
+import io.certgate.pdp.cert.CrlDistributionPoints;
 import io.certgate.pdp.cert.OcspChecker;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.cert.VerifyResult;
@@ -35,9 +36,13 @@ public final class ClientVerifier {
         for (Path crl : mtls.crlFiles()) {
             crls.addAll(ChainVerifier.readCrls(crl));
         }
+        List<X509Certificate> cas = mtls.caFile() == null ? List.of() : ChainVerifier.readCertificates(mtls.caFile());
+        CrlDistributionPoints.Settings dp = mtls.crlDistributionPoints();
         this.verifier = ClientCertificateVerifier.builder()
-                .trustAnchors(mtls.caFile() == null ? List.of() : ChainVerifier.readCertificates(mtls.caFile()))
+                .trustAnchors(cas)
                 .crls(crls)
+                .crlDistributionPoints(dp == null ? null
+                        : CrlDistributionPoints.builder(dp).trustAnchors(cas).clock(clock).build())
                 .ocsp(mtls.ocspEnabled() ? OcspChecker.builder().softFail(mtls.ocspSoftFail()).clock(clock).build()
                         : null)
                 .clock(clock)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.certgate.pdp.boundary.PathRules;
+import io.certgate.pdp.cert.CrlDistributionPoints;
 import io.certgate.pdp.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -225,6 +226,35 @@ class GatewayConfigTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
                         "services[0].mtls.max_chain_bytes: must be an integer in [16384, 30720], got 8192",
                         "services[0].mtls.max_chain_depth: must be an integer in [1, 10], got 11"));
+    }
+
+    @Test
+    void crlDistributionPointsAreOffByDefaultAndNeedAnExplicitSoftFailChoice() throws Exception {
+        assertThat(parse(SERVICE).services().get(0).mtls().crlDistributionPoints()).isNull();
+        assertThat(parse(SERVICE.replace("{ca_file: ca.pem}",
+                "{ca_file: ca.pem, crl_distribution_points: {enabled: false}}")).services().get(0).mtls()
+                .crlDistributionPoints()).isNull();
+        CrlDistributionPoints.Settings set = parse(SERVICE.replace("{ca_file: ca.pem}",
+                "{ca_file: ca.pem, crl_distribution_points: {enabled: true, soft_fail: false, refresh_interval_ms:"
+                        + " 600000, timeout_ms: 2000, grace_ms: 3600000, max_bytes: 1048576}}"))
+                .services().get(0).mtls().crlDistributionPoints();
+        assertThat(set).isEqualTo(new CrlDistributionPoints.Settings(Duration.ofMinutes(10), Duration.ofSeconds(2),
+                Duration.ofHours(1), 1_048_576, false));
+        CrlDistributionPoints.Settings defaults = parse(SERVICE.replace("{ca_file: ca.pem}",
+                "{ca_file: ca.pem, crl_distribution_points: {enabled: true, soft_fail: true}}"))
+                .services().get(0).mtls().crlDistributionPoints();
+        assertThat(defaults).isEqualTo(new CrlDistributionPoints.Settings(Duration.ofHours(1), Duration.ofSeconds(5),
+                Duration.ZERO, 10 * 1024 * 1024, true));
+        assertThatThrownBy(() -> parse(SERVICE.replace("{ca_file: ca.pem}",
+                "{ca_file: ca.pem, crl_distribution_points: {enabled: true, max_bytes: 10, refresh: 5}}")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
+                        "services[0].mtls.crl_distribution_points.max_bytes: must be an integer in [1024, 67108864],"
+                                + " got 10",
+                        "services[0].mtls.crl_distribution_points.refresh: unknown key (known: enabled, grace_ms,"
+                                + " max_bytes, refresh_interval_ms, soft_fail, timeout_ms)",
+                        "services[0].mtls.crl_distribution_points.soft_fail: required when enabled: true: without a"
+                                + " usable CRL, accept the certificate as if there were no CRL (true) or reject it"
+                                + " with 3/12 (false)"));
     }
 
     @Test

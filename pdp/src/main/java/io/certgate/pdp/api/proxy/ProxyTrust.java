@@ -9,6 +9,7 @@ import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.CertificateParseException;
 import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.ClientCertificateVerifier;
+import io.certgate.pdp.cert.CrlDistributionPoints;
 import io.certgate.pdp.cert.OcspChecker;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.cert.VerifyResult;
@@ -68,9 +69,12 @@ public final class ProxyTrust {
             throw new IllegalArgumentException(String.join("\n", errors));
         }
         InteropConfig.Ocsp ocsp = config.ocsp();
+        CrlDistributionPoints.Settings dp = config.crlDistributionPoints();
         return ClientCertificateVerifier.builder()
                 .trustAnchors(cas)
                 .crls(crls)
+                .crlDistributionPoints(dp == null ? null
+                        : CrlDistributionPoints.builder(dp).trustAnchors(cas).clock(clock).build())
                 .ocsp(ocsp.enabled() ? OcspChecker.builder().softFail(ocsp.softFail()).clock(clock).build() : null)
                 .clock(clock)
                 .build();

@@ -50,7 +50,7 @@ class ProxyTrustTest {
 
     static InteropConfig config(List<String> proxies, Path ca, List<Path> crls, InteropConfig.Ocsp ocsp) {
         return new InteropConfig(proxies, List.of("user-agent"), "fallback",
-                Map.of("api.example.com", "partner-api", "[::1]", "v6"), ca, crls, ocsp, "authzen/decision",
+                Map.of("api.example.com", "partner-api", "[::1]", "v6"), ca, crls, ocsp, null, "authzen/decision",
                 io.certgate.pdp.boundary.HeaderPolicy.defaults());
     }
 
