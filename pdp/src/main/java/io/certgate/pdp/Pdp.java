@@ -39,10 +39,13 @@ public final class Pdp implements AutoCloseable {
     @Nullable
     private final AttributeProviders providers;
 
-    private Pdp(PdpConfig config, MeterRegistry registry, Clock clock) {
+    private Pdp(PdpConfig config, MeterRegistry registry, Clock clock, boolean requireDefaultEntrypoint) {
         this.config = config;
         this.json = new ObjectMapper();
-        this.engine = new PolicyEngine(config.engine(), json, List.of(config.entrypoint()));
+        List<String> entrypoint = List.of(config.entrypoint());
+        this.engine = requireDefaultEntrypoint || !config.entrypoint().equals(PdpConfig.DEFAULT_ENTRYPOINT)
+                ? new PolicyEngine(config.engine(), json, entrypoint)
+                : new PolicyEngine(config.engine(), json, List.of(), entrypoint);
         this.bundles = new BundleManager(source(config), new BundleReader(json), engine, clock, registry);
         CertificateIdentities certs = new CertificateIdentities(clock, config.certificateCacheSize()).bindTo(registry);
         CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
@@ -58,7 +61,16 @@ public final class Pdp implements AutoCloseable {
      * until a good bundle arrives) and starts polling for new ones.
      */
     public static Pdp start(PdpConfig config, MeterRegistry registry, Clock clock) {
-        Pdp pdp = new Pdp(config, registry, clock);
+        return start(config, registry, clock, true);
+    }
+
+    /**
+     * Like {@link #start(PdpConfig, MeterRegistry, Clock)}; with {@code requireDefaultEntrypoint} false, a
+     * bundle without {@link PdpConfig#DEFAULT_ENTRYPOINT} (any OPA policy, served over the Data API) is
+     * activated with a warning. An entrypoint configured explicitly is always required.
+     */
+    public static Pdp start(PdpConfig config, MeterRegistry registry, Clock clock, boolean requireDefaultEntrypoint) {
+        Pdp pdp = new Pdp(config, registry, clock, requireDefaultEntrypoint);
         pdp.bundles.pollOnce();
         pdp.bundles.start(config.pollInterval());
         return pdp;
@@ -66,8 +78,13 @@ public final class Pdp implements AutoCloseable {
 
     private static BundleSource source(PdpConfig config) {
         if (config.policies() != null) {
+            // a configured decision entrypoint is compiled even when it is not annotated
+            List<String> extra = new java.util.ArrayList<>(config.extraEntrypoints());
+            if (!config.entrypoint().equals(PdpConfig.DEFAULT_ENTRYPOINT) && !extra.contains(config.entrypoint())) {
+                extra.add(config.entrypoint());
+            }
             return new PolicyDirectorySource(config.policies(), OpaToolchain.locate(OpaToolchain.defaultToolsDir()),
-                    config.extraEntrypoints());
+                    extra);
         }
         String b = config.bundle();
         if (b == null) {

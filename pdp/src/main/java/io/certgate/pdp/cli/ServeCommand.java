@@ -73,7 +73,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bindTo(registry);
-        Pdp pdp = Pdp.start(cfg, registry, Clock.systemUTC());
+        Pdp pdp = Pdp.start(cfg, registry, Clock.systemUTC(), false);
         PdpServer server;
         try {
             server = new PdpServer(pdp, registry).start();

@@ -38,6 +38,7 @@ public final class PdpServer implements AutoCloseable {
                 .maxRequestMessageLength(pdp.config().maxRequestBytes())
                 .build();
         StatusService status = new StatusService(pdp.bundles(), pdp.json());
+        OpaDataService data = new OpaDataService(pdp.decisions(), pdp.json());
         this.server = Server.builder()
                 .http(pdp.config().address().resolve())
                 .meterRegistry(registry)
@@ -46,11 +47,13 @@ public final class PdpServer implements AutoCloseable {
                 .requestTimeout(Duration.ofSeconds(10))
                 .service(grpc)
                 .route().pathPrefix(OpaDataService.PREFIX).maxRequestLength(pdp.config().maxRequestBytes())
-                .errorHandler(OpaDataService.errorHandler(pdp.json()))
-                .build(new OpaDataService(pdp.decisions(), pdp.json()))
+                .errorHandler(OpaDataService.errorHandler(pdp.json())).build(data)
+                .route().path(OpaDataService.ROOT).maxRequestLength(pdp.config().maxRequestBytes())
+                .errorHandler(OpaDataService.errorHandler(pdp.json())).build(data)
                 .route().pathPrefix(OpaDataService.V0_PREFIX).maxRequestLength(pdp.config().maxRequestBytes())
-                .errorHandler(OpaDataService.errorHandler(pdp.json()))
-                .build(new OpaDataService(pdp.decisions(), pdp.json()))
+                .errorHandler(OpaDataService.errorHandler(pdp.json())).build(data)
+                .route().path(OpaDataService.V0_ROOT).maxRequestLength(pdp.config().maxRequestBytes())
+                .errorHandler(OpaDataService.errorHandler(pdp.json())).build(data)
                 .route().path(AuthzenService.EVALUATION).maxRequestLength(pdp.config().maxRequestBytes())
                 .errorHandler(AuthzenService.errorHandler()).build(authzen)
                 .route().path(AuthzenService.EVALUATIONS).maxRequestLength(pdp.config().maxRequestBytes())
