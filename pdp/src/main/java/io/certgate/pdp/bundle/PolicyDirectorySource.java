@@ -78,9 +78,11 @@ public final class PolicyDirectorySource implements BundleSource {
                 opa.buildWasmBundle(dir, out, revision, List.copyOf(all));
                 return;
             } catch (OpaToolchainException e) {
+                opa.buildWasmBundle(dir, out, revision, extraEntrypoints); // a real compile error throws here
                 String first = e.getMessage().lines().skip(1).findFirst().orElse(e.getMessage());
                 log.warn("{}: opa cannot compile every rule as an entrypoint ({}); serving the annotated entrypoints"
                         + " and policy.entrypoints only", dir, first.strip());
+                return;
             }
         }
         opa.buildWasmBundle(dir, out, revision, extraEntrypoints);
