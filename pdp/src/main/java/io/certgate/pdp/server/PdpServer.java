@@ -4,7 +4,6 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcService;
-import com.linecorp.armeria.server.logging.LoggingService;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
 import io.certgate.pdp.Pdp;
@@ -69,7 +68,7 @@ public final class PdpServer implements AutoCloseable {
                 .serviceUnder("/docs", DocService.builder().build())
                 .decorator(MetricCollectingService.newDecorator(
                         com.linecorp.armeria.common.metric.MeterIdPrefixFunction.ofDefault("pdp.http")))
-                .decorator(LoggingService.newDecorator())
+                .decorator(new RequestFailureLog())
                 .build();
     }
 

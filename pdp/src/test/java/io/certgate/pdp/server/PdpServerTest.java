@@ -267,4 +267,31 @@ class PdpServerTest {
     private static AggregatedHttpResponse post(String path, String body) {
         return http.execute(HttpRequest.of(HttpMethod.POST, path, MediaType.JSON_UTF_8, body)).aggregate().join();
     }
+
+    @Test
+    void aClientErrorIsOneLogLineWithoutHeadersOrQuery() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(RequestFailureLog.class);
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.AppenderBase<>() {
+                    @Override
+                    protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                        lines.add(e.getLevel() + " " + e.getFormattedMessage());
+                    }
+                };
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            AggregatedHttpResponse r = http.execute(HttpRequest.of(com.linecorp.armeria.common.RequestHeaders.builder(
+                    HttpMethod.GET, "/v1/data/" + DECISION + "?input=%7Bsecret").add("x-ssl-client-cert", "PEMDATA")
+                    .build())).aggregate().join();
+            assertThat(r.status().code()).isEqualTo(400);
+            String line = lines.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(line).startsWith("INFO GET /v1/data/" + DECISION + " -> 400 in ")
+                    .doesNotContain("PEMDATA").doesNotContain("secret");
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
 }

@@ -141,4 +141,17 @@ class GatewayCliTest {
         assertThat(serve.exit()).as(serve.out() + serve.err()).isEqualTo(2);
         assertThat(serve.err()).contains(cfg + " has 1 error(s):\n" + error).doesNotContain("StoreConnectException");
     }
+
+    @Test
+    void quickstartNamesATakenPortAndWritesNothing(@TempDir Path tmp) throws Exception {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0)) {
+            Path qs = tmp.resolve("qs");
+            Run r = run("quickstart", "--dir", qs.toString(), "--port", String.valueOf(busy.getLocalPort()),
+                    "--admin-port", "0");
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err().strip()).isEqualTo("quickstart: port " + busy.getLocalPort() + " (the gateway) is"
+                    + " already in use: stop what listens there or choose another with --port (0 = any free port)");
+            assertThat(qs).doesNotExist();
+        }
+    }
 }
