@@ -154,4 +154,26 @@ class GatewayCliTest {
             assertThat(qs).doesNotExist();
         }
     }
+
+    @Test
+    void serveStopsWithTheLocatedErrorsOfConfigCheck() throws Exception {
+        Path truncated = Files.writeString(dir.resolve("truncated-ca.pem"),
+                Files.readString(dir.resolve("ca.pem")).substring(0, 200));
+        Path cfg = gateway("truncated.yaml", "{verify: required, ca_file: " + truncated.getFileName() + "}",
+                "server.key");
+        Run check = run("config", "check", cfg.toString());
+        assertThat(check.exit()).isEqualTo(1);
+        String error = check.out().lines().filter(l -> l.startsWith("  services[0].mtls.ca_file: ")).findFirst()
+                .orElseThrow();
+
+        Run serve = run("serve", "--config", cfg.toString());
+        assertThat(serve.exit()).as(serve.out() + serve.err()).isEqualTo(2);
+        assertThat(serve.err()).isEqualTo(cfg + " has 1 error(s):\n" + error + "\n");
+
+        Path expired = gateway("expired-serve.yaml", "{verify: required, ca_file: expired-intermediate.pem}",
+                "server.key");
+        Run expiredServe = run("serve", "--config", expired.toString());
+        assertThat(expiredServe.exit()).isEqualTo(2);
+        assertThat(expiredServe.err()).contains("services[0].mtls.ca_file: ").contains("expired on ");
+    }
 }
