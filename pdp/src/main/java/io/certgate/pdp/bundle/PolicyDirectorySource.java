@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * <p>Like {@code opa run --server DIR}, every rule can be queried over the Data API: besides the annotated
  * and configured entrypoints, each rule that is not a function is compiled as one (up to
  * {@value #MAX_RULES}). Should opa's wasm compiler refuse one of those, the directory is compiled with the
- * annotated and configured entrypoints only, and a warning says so.
+ * annotated and configured entrypoints only, and the log says so.
  */
 public final class PolicyDirectorySource implements BundleSource {
     private static final Logger log = LoggerFactory.getLogger(PolicyDirectorySource.class);
@@ -80,8 +80,9 @@ public final class PolicyDirectorySource implements BundleSource {
             } catch (OpaToolchainException e) {
                 opa.buildWasmBundle(dir, out, revision, extraEntrypoints); // a real compile error throws here
                 String first = e.getMessage().lines().skip(1).findFirst().orElse(e.getMessage());
-                log.warn("{}: opa cannot compile every rule as an entrypoint ({}); serving the annotated entrypoints"
-                        + " and policy.entrypoints only", dir, first.strip());
+                // INFO: annotated policies (the reference one among them) meet this; nothing is wrong with them
+                log.info("{}: opa cannot compile every rule as an entrypoint ({}); the Data API serves the annotated"
+                        + " entrypoints and policy.entrypoints only", dir, first.strip());
                 return;
             }
         }
