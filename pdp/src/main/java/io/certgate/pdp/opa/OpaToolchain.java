@@ -127,14 +127,17 @@ public final class OpaToolchain {
         throw new OpaToolchainException("cannot read the version of " + binary + ":\n" + r.output());
     }
 
-    /** Fails unless every file is {@code opa fmt} clean and {@code opa check --strict} passes. */
+    /**
+     * Fails unless {@code opa check --strict} passes and every file is {@code opa fmt} clean. The check runs
+     * first: a file that does not parse is a syntax error, not a formatting one.
+     */
     public void check(Path policiesDir) {
+        requireSuccess("opa check --strict", exec(List.of("check", "--strict", canonical(policiesDir)), null));
         Processes.Result fmt = exec(List.of("fmt", "--list", canonical(policiesDir)), null);
         if (fmt.exitCode() != 0 || !fmt.output().isBlank()) {
             throw new OpaToolchainException("opa fmt: these files are not formatted (run '"
                     + binary + " fmt -w " + policiesDir + "'):\n" + fmt.output());
         }
-        requireSuccess("opa check --strict", exec(List.of("check", "--strict", canonical(policiesDir)), null));
     }
 
     /**
