@@ -40,10 +40,13 @@ public final class Pdp implements AutoCloseable {
     @Nullable
     private final AttributeProviders providers;
 
-    private Pdp(PdpConfig config, MeterRegistry registry, Clock clock) {
+    private Pdp(PdpConfig config, MeterRegistry registry, Clock clock, boolean requireDefaultEntrypoint) {
         this.config = config;
         this.json = new ObjectMapper();
-        this.engine = new PolicyEngine(config.engine(), json, List.of(config.entrypoint()));
+        List<String> entrypoint = List.of(config.entrypoint());
+        this.engine = requireDefaultEntrypoint || !config.entrypoint().equals(PdpConfig.DEFAULT_ENTRYPOINT)
+                ? new PolicyEngine(config.engine(), json, entrypoint)
+                : new PolicyEngine(config.engine(), json, List.of(), entrypoint);
         SignatureVerifier verifier = config.verification() == null ? null
                 : new SignatureVerifier(config.verification(), json);
         this.bundles = new BundleManager(source(config), new BundleReader(json, verifier), engine, clock, registry);
@@ -61,13 +64,22 @@ public final class Pdp implements AutoCloseable {
      * until a good bundle arrives) and starts polling for new ones.
      */
     public static Pdp start(PdpConfig config, MeterRegistry registry, Clock clock) {
+        return start(config, registry, clock, true);
+    }
+
+    /**
+     * Like {@link #start(PdpConfig, MeterRegistry, Clock)}; with {@code requireDefaultEntrypoint} false, a
+     * bundle without {@link PdpConfig#DEFAULT_ENTRYPOINT} (any OPA policy, served over the Data API) is
+     * activated with a warning. An entrypoint configured explicitly is always required.
+     */
+    public static Pdp start(PdpConfig config, MeterRegistry registry, Clock clock, boolean requireDefaultEntrypoint) {
         if (config.verification() != null && config.bundle() == null) {
             // a directory compiled here, or the embedded reference policy, has no signature to check
             throw new IllegalArgumentException("bundle.verification is set, but the policy comes from "
                     + (config.policies() != null ? "the directory " + config.policies() : "the embedded reference bundle")
                     + ", which is not signed; set policy.bundle (or --bundle) to a signed bundle's file or URL");
         }
-        Pdp pdp = new Pdp(config, registry, clock);
+        Pdp pdp = new Pdp(config, registry, clock, requireDefaultEntrypoint);
         pdp.bundles.pollOnce();
         pdp.bundles.start(config.pollInterval());
         return pdp;
@@ -75,8 +87,13 @@ public final class Pdp implements AutoCloseable {
 
     private static BundleSource source(PdpConfig config) {
         if (config.policies() != null) {
+            // a configured decision entrypoint is compiled even when it is not annotated
+            List<String> extra = new java.util.ArrayList<>(config.extraEntrypoints());
+            if (!config.entrypoint().equals(PdpConfig.DEFAULT_ENTRYPOINT) && !extra.contains(config.entrypoint())) {
+                extra.add(config.entrypoint());
+            }
             return new PolicyDirectorySource(config.policies(), OpaToolchain.locate(OpaToolchain.defaultToolsDir()),
-                    config.extraEntrypoints());
+                    extra);
         }
         String b = config.bundle();
         if (b == null) {

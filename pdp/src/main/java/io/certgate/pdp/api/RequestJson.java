@@ -61,7 +61,7 @@ public final class RequestJson {
             JsonLocation at = e.getLocation();
             throw new InvalidJsonException(what + " is not valid JSON"
                     + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
-                    + ": " + e.getOriginalMessage());
+                    + ": " + withoutSource(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new InvalidJsonException(what + " cannot be read: " + e.getMessage());
         }
@@ -70,6 +70,14 @@ public final class RequestJson {
         }
         check(node, "", what);
         return node;
+    }
+
+    /** Jackson's message without its parser internals ({@code [Source: …]}, the second line). */
+    static String withoutSource(String message) {
+        String m = message.replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)", "")
+                .replaceAll("\\s*at \\[Source:[^\\]]*\\]", "");
+        int eol = m.indexOf('\n');
+        return (eol < 0 ? m : m.substring(0, eol)).strip();
     }
 
     private static void check(JsonNode node, String pointer, String what) throws InvalidJsonException {

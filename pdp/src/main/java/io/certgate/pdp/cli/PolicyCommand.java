@@ -89,10 +89,22 @@ public final class PolicyCommand implements Runnable {
                 return 2;
             }
             System.out.println("opa " + opa.version() + " (" + opa.binary() + ")");
+            boolean[] compiles = {true};
             boolean ok = step("opa fmt, check --strict", () -> {
-                opa.check(dir);
+                try {
+                    opa.check(dir);
+                } catch (OpaToolchainException e) {
+                    compiles[0] = !e.getMessage().startsWith("opa check");
+                    throw e;
+                }
                 return "ok";
             });
+            if (!compiles[0]) {
+                // lint and test would only repeat opa check's error
+                System.out.printf("%-24s skipped (the policy does not compile)%n", "regal lint");
+                System.out.printf("%-24s skipped (the policy does not compile)%n", "opa test");
+                return 1;
+            }
             RegalLinter regal = RegalLinter.locate(OpaToolchain.defaultToolsDir());
             if (regal == null) {
                 System.out.printf("%-24s skipped (no regal and no Go to build regal v%s)%n", "regal lint",

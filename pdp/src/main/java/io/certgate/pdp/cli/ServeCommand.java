@@ -75,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
         ProcessMetrics.bindTo(registry);
         Pdp pdp;
         try {
-            pdp = Pdp.start(cfg, registry, Clock.systemUTC());
+            pdp = Pdp.start(cfg, registry, Clock.systemUTC(), false);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage()); // settings that contradict each other, e.g. verification without a bundle
             return 2;

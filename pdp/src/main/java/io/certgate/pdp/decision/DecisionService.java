@@ -50,7 +50,7 @@ public final class DecisionService {
     private final MeterRegistry registry;
     @Nullable
     private final Cache<String, Decision> cache;
-    private final Timer latency;
+    private final java.util.Map<Protocol, Timer> latency = new java.util.EnumMap<>(Protocol.class);
 
     public DecisionService(PolicyEngine engine, InputEnricher enricher, DecisionLog decisionLog, ObjectMapper json,
             String defaultEntrypoint, long decisionCacheSize, MeterRegistry registry) {
@@ -71,11 +71,14 @@ public final class DecisionService {
         } else {
             this.cache = null;
         }
-        this.latency = Timer.builder("pdp_decision_duration")
-                .description("Time to produce a decision, input enrichment included")
-                .publishPercentiles(0.5, 0.99)
-                .publishPercentileHistogram()
-                .register(registry);
+        for (Protocol p : Protocol.values()) {
+            latency.put(p, Timer.builder("pdp_decision_duration")
+                    .description("Time to produce a decision, input enrichment included")
+                    .tag("protocol", p.label())
+                    .publishPercentiles(0.5, 0.99)
+                    .publishPercentileHistogram()
+                    .register(registry));
+        }
     }
 
     public String defaultEntrypoint() {
@@ -91,13 +94,19 @@ public final class DecisionService {
      */
     public Decision decide(@Nullable String entrypoint, ObjectNode input, @Nullable PresentedCertificate cert,
             boolean keepCallerTime) throws PolicyException, CertificateParseException {
+        return decide(entrypoint, input, cert, keepCallerTime, Protocol.EMBEDDED);
+    }
+
+    /** Like {@link #decide(String, ObjectNode, PresentedCertificate, boolean)}, counted under {@code protocol}. */
+    public Decision decide(@Nullable String entrypoint, ObjectNode input, @Nullable PresentedCertificate cert,
+            boolean keepCallerTime, Protocol protocol) throws PolicyException, CertificateParseException {
         long start = System.nanoTime();
         String path = entrypoint == null || entrypoint.isEmpty() ? defaultEntrypoint : entrypoint;
         String id = newDecisionId();
         LoadedPolicy policy = engine.active();
         if (policy == null) {
             Decision d = Decision.failure(id, "", 503, "NO_POLICY", "no policy bundle is active yet");
-            finish(d, path, input, null, "no bundle", start, false, null);
+            finish(d, path, input, null, "no bundle", start, false, null, protocol);
             return d;
         }
         enricher.enrich(input, cert, policy.timezones(), keepCallerTime);
@@ -112,7 +121,7 @@ public final class DecisionService {
             if (hit != null) {
                 // Another token with the same facts may expire sooner than the one the entry was made for.
                 Decision d = hit.withDecisionId(id).withTtlAtMost(AttributeProviders.ttlBound(providers));
-                finish(d, path, input, DecisionMapper.toJson(d, json), null, start, true, providers);
+                finish(d, path, input, DecisionMapper.toJson(d, json), null, start, true, providers, protocol);
                 return d;
             }
         }
@@ -146,39 +155,68 @@ public final class DecisionService {
         } else if (key != null && d.ttlSeconds() > 0 && d.effect() != Effect.CHALLENGE) {
             cache.put(key, d);
         }
-        finish(d, path, input, result, error, start, false, providers);
+        finish(d, path, input, result, error, start, false, providers, protocol);
         return d;
     }
 
     /**
-     * OPA REST semantics: the raw value of {@code path} for {@code input}, empty when undefined.
+     * OPA REST semantics: the document at {@code path} ({@code ""} for all of {@code data}) for {@code input},
+     * empty when undefined. The caller owns the input, as with OPA: {@code input.time} is added only when
+     * the input is an object without one; a request without input is evaluated with {@code {}}, unenriched.
+     */
+    public RawEvaluation queryDocument(String path, @Nullable JsonNode input) throws PolicyException {
+        return input == null ? evaluateRaw(path, json.createObjectNode(), true, Protocol.REST, false)
+                : evaluateRaw(path, input, true, Protocol.REST, true);
+    }
+
+    /**
+     * AuthZEN: the raw value of entrypoint {@code path} for {@code input}, empty when undefined.
      * {@code input.time} is set by the PDP when the input is an object.
      */
     public RawEvaluation evaluateRaw(String path, JsonNode input) throws PolicyException {
+        return evaluateRaw(path, input, false, Protocol.AUTHZEN, true);
+    }
+
+    private RawEvaluation evaluateRaw(String path, JsonNode input, boolean document, Protocol protocol,
+            boolean enrich) throws PolicyException {
         long start = System.nanoTime();
         String id = newDecisionId();
         LoadedPolicy policy = engine.require();
         ObjectNode providers = null;
-        if (input instanceof ObjectNode obj) {
+        if (enrich && input instanceof ObjectNode obj) {
             try {
-                enricher.enrich(obj, null, policy.timezones(), false);
+                enricher.enrich(obj, null, policy.timezones(), document);
             } catch (CertificateParseException e) {
                 throw new IllegalStateException("no certificate was given", e);
             }
             providers = enricher.attributes(obj);
         }
         try {
-            Optional<JsonNode> value = evaluate(policy, path, input);
+            Optional<JsonNode> value = document ? policy.document(path, json.writeValueAsString(input))
+                    : evaluate(policy, path, input);
             record(id, path, policy.revision(), input, value.orElse(null), null, start, false, providers);
+            count(protocol, rawEffect(value), path, start);
             return new RawEvaluation(id, policy.revision(), value);
+        } catch (JsonProcessingException e) {
+            throw new PolicyException(PolicyException.Kind.EVALUATION_ERROR, "cannot serialize input", e);
         } catch (PolicyException e) {
             if (e.kind() != PolicyException.Kind.UNKNOWN_ENTRYPOINT) {
                 log.error("decision {} at {} (bundle {}) failed: {}", id, path, policy.revision(), e.getMessage());
                 record(id, path, policy.revision(), input, null, e.getMessage(), start, false, providers);
                 registry.counter("pdp_policy_errors_total", "kind", e.kind().name()).increment();
+                count(protocol, "error", path, start);
             }
             throw e;
         }
+    }
+
+    /** The effect label of a raw value: a boolean or AuthZEN's {@code {"decision": bool}} reads as allow/deny. */
+    private static String rawEffect(Optional<JsonNode> value) {
+        if (value.isEmpty()) {
+            return "undefined";
+        }
+        JsonNode v = value.get().isObject() ? value.get().path("decision") : value.get();
+        return v.isBoolean() ? (v.asBoolean() ? Effect.ALLOW.wireName() : Effect.DENY.wireName()) : "value";
     }
 
     /** The raw value of an entrypoint, with the decision id it was logged under. */
@@ -222,23 +260,28 @@ public final class DecisionService {
     }
 
     private void finish(Decision d, String path, JsonNode input, @Nullable JsonNode result, @Nullable String error,
-            long start, boolean cached, @Nullable JsonNode providers) {
+            long start, boolean cached, @Nullable JsonNode providers, Protocol protocol) {
         long nanos = System.nanoTime() - start;
         decisionLog.record(d.decisionId(), path, d.revision(), input, result, error, nanos, cached, providers);
-        Counter.builder("pdp_decisions_total")
-                .tag("effect", d.effect().wireName())
-                .tag("entrypoint", path)
-                .register(registry)
-                .increment();
+        count(protocol, d.effect().wireName(), path, start);
         if (d.effect() != Effect.ALLOW) {
             for (Reason r : d.reasons()) {
                 registry.counter("pdp_decision_reasons_total", "code", r.code()).increment();
             }
         }
-        latency.record(nanos, TimeUnit.NANOSECONDS);
         if (error != null) {
             registry.counter("pdp_policy_errors_total", "kind", d.reasons().get(0).code()).increment();
         }
+    }
+
+    private void count(Protocol protocol, String effect, String path, long start) {
+        Counter.builder("pdp_decisions_total")
+                .tag("effect", effect)
+                .tag("entrypoint", path)
+                .tag("protocol", protocol.label())
+                .register(registry)
+                .increment();
+        latency.get(protocol).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
 
     private void record(String id, String path, String revision, JsonNode input, @Nullable JsonNode result,

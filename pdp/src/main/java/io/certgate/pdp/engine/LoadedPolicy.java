@@ -2,6 +2,8 @@ package io.certgate.pdp.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.linecorp.armeria.common.annotation.Nullable;
 import com.styra.opa.wasm.OpaPolicy;
 import io.certgate.pdp.apikey.ApiKeyDirectory;
 import io.certgate.pdp.bundle.Bundle;
@@ -10,6 +12,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -31,6 +34,7 @@ public final class LoadedPolicy {
     private final Map<String, Integer> entrypoints;
     private final Set<ZoneId> timezones;
     private final ApiKeyDirectory apiKeys;
+    private final ObjectMapper json;
     private static final long RETIRED_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final ArrayBlockingQueue<Evaluator> idle;
@@ -40,6 +44,7 @@ public final class LoadedPolicy {
         this.bundle = bundle;
         this.options = options;
         this.watchdog = watchdog;
+        this.json = json;
         try {
             this.dataJson = json.writeValueAsString(bundle.data());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -100,6 +105,93 @@ public final class LoadedPolicy {
      */
     public String evaluate(String entrypoint, String inputJson) throws PolicyException {
         return evaluate(entrypoint, inputJson, options.evaluationTimeout());
+    }
+
+    /**
+     * OPA's Data API view of {@code data} at {@code path} ({@code ""} for the root), like {@code opa run
+     * --server}: a compiled entrypoint is evaluated; a path below one is read from its value; any other path
+     * is assembled from the data document and every entrypoint below it (so a package answers with its
+     * rules). Empty when nothing is defined there.
+     */
+    public Optional<JsonNode> document(String path, String inputJson) throws PolicyException {
+        if (entrypoints.containsKey(path)) {
+            return value(path, inputJson);
+        }
+        List<String> segments = path.isEmpty() ? List.of() : List.of(path.split("/", -1));
+        for (int i = segments.size() - 1; i > 0; i--) {
+            String ancestor = String.join("/", segments.subList(0, i));
+            if (entrypoints.containsKey(ancestor)) {
+                List<String> rest = segments.subList(i, segments.size());
+                return value(ancestor, inputJson).map(n -> descend(n, rest));
+            }
+        }
+        JsonNode base = descend(bundle.data(), segments);
+        ObjectNode doc = base != null && base.isObject() ? ((ObjectNode) base).deepCopy() : null;
+        String prefix = path.isEmpty() ? "" : path + "/";
+        boolean any = false;
+        for (String e : new TreeSet<>(entrypoints.keySet())) {
+            if (!e.startsWith(prefix) || coveredBelow(e, prefix)) {
+                continue;
+            }
+            Optional<JsonNode> v = value(e, inputJson);
+            if (v.isPresent()) {
+                if (doc == null) {
+                    doc = json.createObjectNode();
+                }
+                put(doc, List.of(e.substring(prefix.length()).split("/", -1)), v.get());
+                any = true;
+            }
+        }
+        if (any) {
+            return Optional.of(doc);
+        }
+        return Optional.ofNullable(base);
+    }
+
+    /** Whether a shorter entrypoint below {@code prefix} already contains {@code e}. */
+    private boolean coveredBelow(String e, String prefix) {
+        for (int at = e.indexOf('/', prefix.length()); at > 0; at = e.indexOf('/', at + 1)) {
+            if (entrypoints.containsKey(e.substring(0, at))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Optional<JsonNode> value(String entrypoint, String inputJson) throws PolicyException {
+        String set = evaluate(entrypoint, inputJson);
+        try {
+            JsonNode results = json.readTree(set);
+            return results.isArray() && !results.isEmpty()
+                    ? Optional.ofNullable(results.get(0).get("result")) : Optional.empty();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new PolicyException(PolicyException.Kind.EVALUATION_ERROR,
+                    "the policy returned unparseable JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    @Nullable
+    private static JsonNode descend(JsonNode node, List<String> segments) {
+        JsonNode n = node;
+        for (String s : segments) {
+            if (n == null) {
+                return null;
+            }
+            if (n.isArray()) {
+                n = s.matches("0|[1-9][0-9]{0,8}") ? n.get(Integer.parseInt(s)) : null;
+            } else {
+                n = n.isObject() ? n.get(s) : null;
+            }
+        }
+        return n;
+    }
+
+    private void put(ObjectNode doc, List<String> segments, JsonNode value) {
+        ObjectNode at = doc;
+        for (String s : segments.subList(0, segments.size() - 1)) {
+            at = at.get(s) instanceof ObjectNode o ? o : at.putObject(s);
+        }
+        at.set(segments.get(segments.size() - 1), value);
     }
 
     /** Like {@link #evaluate(String, String)} with another deadline (activation smoke test and warm-up). */

@@ -13,12 +13,14 @@ import com.linecorp.armeria.common.annotation.Nullable;
  * bundle that fails any step is rejected and the previous one keeps serving.
  */
 public final class PolicyEngine implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PolicyEngine.class);
     private static final java.time.Duration SMOKE_DEADLINE = java.time.Duration.ofSeconds(10);
     private static final java.time.Duration WARM_UP_BUDGET = java.time.Duration.ofSeconds(2);
     private static final int WARM_UP_ROUNDS = 50;
     private final EngineOptions options;
     private final ObjectMapper json;
     private final List<String> requiredEntrypoints;
+    private final List<String> expectedEntrypoints;
     private final Watchdog watchdog;
     private final AtomicReference<LoadedPolicy> active = new AtomicReference<>();
 
@@ -27,9 +29,19 @@ public final class PolicyEngine implements AutoCloseable {
      *     an empty input to be activated
      */
     public PolicyEngine(EngineOptions options, ObjectMapper json, List<String> requiredEntrypoints) {
+        this(options, json, requiredEntrypoints, List.of());
+    }
+
+    /**
+     * @param expectedEntrypoints entrypoints some clients use by default: a bundle without them is
+     *     activated with a warning (the OPA Data API still serves it)
+     */
+    public PolicyEngine(EngineOptions options, ObjectMapper json, List<String> requiredEntrypoints,
+            List<String> expectedEntrypoints) {
         this.options = options;
         this.json = json;
         this.requiredEntrypoints = List.copyOf(requiredEntrypoints);
+        this.expectedEntrypoints = List.copyOf(expectedEntrypoints);
         long tick = Math.max(1, Math.min(10, options.evaluationTimeout().toMillis() / 4));
         this.watchdog = new Watchdog(tick);
     }
@@ -47,8 +59,10 @@ public final class PolicyEngine implements AutoCloseable {
             if (!candidate.entrypoints().contains(entrypoint)) {
                 candidate.close();
                 throw new BundleException(bundle.source() + ": required entrypoint '" + entrypoint
-                        + "' is not compiled into the bundle (it has " + candidate.entrypoints()
-                        + "); annotate the rule with '# METADATA' / '# entrypoint: true'");
+                        + "' is not compiled into the bundle (it has " + new java.util.TreeSet<>(candidate.entrypoints())
+                        + "); compile it (annotate the rule with '# METADATA' / '# entrypoint: true', list it in"
+                        + " policy.entrypoints, or 'opa build -t wasm -e " + entrypoint + "' for a bundle) or"
+                        + " choose one of those with --entrypoint or policy.entrypoint");
             }
             try {
                 candidate.evaluate(entrypoint, "{}", SMOKE_DEADLINE);
@@ -56,6 +70,14 @@ public final class PolicyEngine implements AutoCloseable {
                 candidate.close();
                 throw new BundleException(bundle.source() + ": smoke evaluation of '" + entrypoint
                         + "' failed: " + e.getMessage(), e);
+            }
+        }
+        for (String entrypoint : expectedEntrypoints) {
+            if (!candidate.entrypoints().contains(entrypoint)) {
+                log.warn("bundle {} has no entrypoint {}: requests that do not name an entrypoint (gRPC, ext_authz,"
+                        + " forward-auth, the gateway) fail until --entrypoint or policy.entrypoint names one of {};"
+                        + " the OPA Data API and AuthZEN are not affected", candidate.revision(), entrypoint,
+                        new java.util.TreeSet<>(candidate.entrypoints()));
             }
         }
         warmUp(candidate);

@@ -128,14 +128,17 @@ public final class OpaToolchain {
         throw new OpaToolchainException("cannot read the version of " + binary + ":\n" + r.output());
     }
 
-    /** Fails unless every file is {@code opa fmt} clean and {@code opa check --strict} passes. */
+    /**
+     * Fails unless {@code opa check --strict} passes and every file is {@code opa fmt} clean. The check runs
+     * first: a file that does not parse is a syntax error, not a formatting one.
+     */
     public void check(Path policiesDir) {
+        requireSuccess("opa check --strict", exec(List.of("check", "--strict", canonical(policiesDir)), null));
         Processes.Result fmt = exec(List.of("fmt", "--list", canonical(policiesDir)), null);
         if (fmt.exitCode() != 0 || !fmt.output().isBlank()) {
             throw new OpaToolchainException("opa fmt: these files are not formatted (run '"
                     + binary + " fmt -w " + policiesDir + "'):\n" + fmt.output());
         }
-        requireSuccess("opa check --strict", exec(List.of("check", "--strict", canonical(policiesDir)), null));
     }
 
     /**
@@ -204,6 +207,54 @@ public final class OpaToolchain {
             throw new UncheckedIOException(e);
         }
         requireSuccess("opa build", exec(args, null));
+    }
+
+    /**
+     * The rules a Data API client can query, as entrypoint paths ({@code httpapi/authz/allow}): every rule
+     * that is not a function, of every {@code .rego} file that is not a test, found with {@code opa parse}.
+     * A file that does not parse is skipped ({@code opa build} reports it with its location).
+     */
+    public List<String> rulePaths(Path policiesDir) {
+        java.util.SortedSet<String> paths = new java.util.TreeSet<>();
+        List<Path> files;
+        try (java.util.stream.Stream<Path> walk = Files.walk(policiesDir)) {
+            files = walk.filter(p -> p.toString().endsWith(".rego") && !p.toString().endsWith("_test.rego"))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (Path file : files) {
+            Processes.Result r = exec(List.of("parse", "--format", "json", "--json-include", "-comments",
+                    canonical(file)), null);
+            if (r.exitCode() != 0) {
+                continue;
+            }
+            try {
+                com.fasterxml.jackson.databind.JsonNode ast = json.readTree(r.output());
+                List<String> pkg = new ArrayList<>();
+                ast.path("package").path("path").forEach(t -> pkg.add(t.path("value").asText()));
+                pkg.remove(0); // "data"
+                for (com.fasterxml.jackson.databind.JsonNode rule : ast.path("rules")) {
+                    com.fasterxml.jackson.databind.JsonNode head = rule.path("head");
+                    if (head.has("args")) {
+                        continue; // a function: not a document
+                    }
+                    List<String> path = new ArrayList<>(pkg);
+                    for (com.fasterxml.jackson.databind.JsonNode t : head.path("ref")) {
+                        // the ref's fixed part: a[x] := ... is the document a
+                        if (path.size() > pkg.size() && !"string".equals(t.path("type").asText())) {
+                            break;
+                        }
+                        path.add(t.path("value").asText());
+                    }
+                    paths.add(String.join("/", path));
+                }
+            } catch (IOException | RuntimeException e) {
+                log.debug("cannot read opa parse output of {}: {}", file, e.toString());
+            }
+        }
+        return List.copyOf(paths);
     }
 
     /** {@code opa eval} of one query with the given input; returns opa's JSON output. */

@@ -4,7 +4,6 @@ import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.docs.DocService;
 import com.linecorp.armeria.server.grpc.GrpcService;
-import com.linecorp.armeria.server.logging.LoggingService;
 import com.linecorp.armeria.server.metric.MetricCollectingService;
 import com.linecorp.armeria.server.prometheus.PrometheusExpositionService;
 import io.certgate.pdp.Pdp;
@@ -38,6 +37,7 @@ public final class PdpServer implements AutoCloseable {
                 .maxRequestMessageLength(pdp.config().maxRequestBytes())
                 .build();
         StatusService status = new StatusService(pdp.bundles(), pdp.json());
+        OpaDataService data = new OpaDataService(pdp.decisions(), pdp.json());
         this.server = Server.builder()
                 .http(pdp.config().address().resolve())
                 .meterRegistry(registry)
@@ -46,11 +46,13 @@ public final class PdpServer implements AutoCloseable {
                 .requestTimeout(Duration.ofSeconds(10))
                 .service(grpc)
                 .route().pathPrefix(OpaDataService.PREFIX).maxRequestLength(pdp.config().maxRequestBytes())
-                .errorHandler(OpaDataService.errorHandler(pdp.json()))
-                .build(new OpaDataService(pdp.decisions(), pdp.json()))
+                .errorHandler(OpaDataService.errorHandler(pdp.json())).build(data)
+                .route().path(OpaDataService.ROOT).maxRequestLength(pdp.config().maxRequestBytes())
+                .errorHandler(OpaDataService.errorHandler(pdp.json())).build(data)
                 .route().pathPrefix(OpaDataService.V0_PREFIX).maxRequestLength(pdp.config().maxRequestBytes())
-                .errorHandler(OpaDataService.errorHandler(pdp.json()))
-                .build(new OpaDataService(pdp.decisions(), pdp.json()))
+                .errorHandler(OpaDataService.errorHandler(pdp.json())).build(data)
+                .route().path(OpaDataService.V0_ROOT).maxRequestLength(pdp.config().maxRequestBytes())
+                .errorHandler(OpaDataService.errorHandler(pdp.json())).build(data)
                 .route().path(AuthzenService.EVALUATION).maxRequestLength(pdp.config().maxRequestBytes())
                 .errorHandler(AuthzenService.errorHandler()).build(authzen)
                 .route().path(AuthzenService.EVALUATIONS).maxRequestLength(pdp.config().maxRequestBytes())
@@ -66,7 +68,7 @@ public final class PdpServer implements AutoCloseable {
                 .serviceUnder("/docs", DocService.builder().build())
                 .decorator(MetricCollectingService.newDecorator(
                         com.linecorp.armeria.common.metric.MeterIdPrefixFunction.ofDefault("pdp.http")))
-                .decorator(LoggingService.newDecorator())
+                .decorator(new RequestFailureLog())
                 .build();
     }
 

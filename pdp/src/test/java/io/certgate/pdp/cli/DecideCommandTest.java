@@ -71,4 +71,54 @@ class DecideCommandTest {
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("nope.tar.gz").contains("does not exist");
     }
+
+    @Test
+    void aMissingOrMalformedInputFileIsOneLocatedLineAndExit2(@TempDir Path tmp) throws Exception {
+        String policies = TestBundles.testPolicies("opa-plain").toString();
+        Run missing = run("decide", "--policies", policies, "--entrypoint", "httpapi/authz/allow",
+                "--input", tmp.resolve("nope.json").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err().strip()).isEqualTo("decide: --input " + tmp.resolve("nope.json") + ": no such file");
+
+        Path bad = Files.writeString(tmp.resolve("bad.json"), "{\"user\": ");
+        Run malformed = run("decide", "--policies", policies, "--entrypoint", "httpapi/authz/allow",
+                "--input", bad.toString());
+        assertThat(malformed.exit()).isEqualTo(2);
+        assertThat(malformed.err().strip()).startsWith("decide: " + bad + " is not valid JSON (line 1, column")
+                .doesNotContain("\n").doesNotContain("Source:").doesNotContain("Exception");
+    }
+
+    @Test
+    void anyRuleOfAPlainOpaPolicyPrintsItsValue(@TempDir Path tmp) throws Exception {
+        String policies = TestBundles.testPolicies("opa-plain").toString();
+        // an OPA request body, as POSTed to /v1/data, is unwrapped
+        Path wrapped = Files.writeString(tmp.resolve("in.json"), "{\"input\": {\"user\": \"alice\"}}");
+        Run allow = run("decide", "--policies", policies, "--entrypoint", "httpapi/authz/allow",
+                "--input", wrapped.toString());
+        assertThat(allow.exit()).as(allow.err()).isZero();
+        assertThat(allow.out().strip()).isEqualTo("true");
+
+        Path eve = Files.writeString(tmp.resolve("eve.json"), "{\"user\": \"eve\"}");
+        Run deny = run("decide", "--policies", policies, "--entrypoint", "httpapi/authz/deny",
+                "--input", eve.toString());
+        assertThat(deny.exit()).as(deny.err()).isZero();
+        assertThat(new ObjectMapper().readTree(deny.out()).toString()).isEqualTo("[\"eve is blocked\"]");
+
+        Run undefined = run("decide", "--policies", policies, "--entrypoint", "httpapi/authz/greeting",
+                "--input", Files.writeString(tmp.resolve("empty.json"), "{}").toString());
+        assertThat(undefined.exit()).isEqualTo(1);
+        assertThat(undefined.err()).contains("decide: httpapi/authz/greeting is undefined for this input");
+    }
+
+    @Test
+    void aPolicyThatDoesNotCompileIsReportedOnceWithExit1(@TempDir Path tmp) throws Exception {
+        Path dir = TestBundles.copy(TestBundles.testPolicies("opa-plain"), tmp.resolve("p"));
+        Files.writeString(dir.resolve("broken.rego"), "package broken\n\nx := \n");
+        Run r = run("decide", "--policies", dir.toString(), "--entrypoint", "httpapi/authz/allow",
+                "--input", Files.writeString(tmp.resolve("in.json"), "{}").toString());
+        assertThat(r.exit()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).startsWith("decide: cannot load the policy: ").contains("broken.rego:4")
+                .doesNotContain("decisions are denied");
+        assertThat(r.err().split("opa build failed", -1)).hasSize(2);
+    }
 }

@@ -71,6 +71,13 @@ class PolicyCommandTest {
                 .contains("decision.rego")
                 .containsPattern("opa test +FAILED").contains("test_others_denied");
 
+        Path broken = policies(tmp.resolve("broken"), POLICY + "\nbroken := \n", TESTS);
+        CliRun syntax = CliRun.of("policy", "test", broken.toString());
+        assertThat(syntax.exit()).isEqualTo(1);
+        assertThat(syntax.out()).doesNotContain("not formatted").contains("opa check --strict failed")
+                .contains("rego_parse_error").containsPattern("regal lint +skipped \\(the policy does not compile\\)")
+                .containsPattern("opa test +skipped");
+
         CliRun missing = CliRun.of("policy", "test", tmp.resolve("nope").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("nope: not a directory");

@@ -157,10 +157,13 @@ class PdpServerTest {
         assertThat(echoed.get("result").get("a").toString()).isEqualTo("[1,2]");
         assertThat(echoed.get("result").get("time").get("epoch_ms").isIntegralNumber()).isTrue();
 
+        // as with OPA, a document nothing defines is undefined: 200 without a result
         AggregatedHttpResponse unknown = post("/v1/data/no/such/rule", "{\"input\": {}}");
-        assertThat(unknown.status().code()).isEqualTo(404);
-        assertThat(JSON.readTree(unknown.contentUtf8()).get("code").asText()).isEqualTo("resource_not_found");
-        assertThat(unknown.contentUtf8()).contains("no/such/rule");
+        assertThat(unknown.status().code()).isEqualTo(200);
+        assertThat(JSON.readTree(unknown.contentUtf8()).has("result")).isFalse();
+        JsonNode callerTime = JSON.readTree(post("/v1/data/test/authz/echo",
+                "{\"input\": {\"time\": \"2024-01-01T00:00:00Z\"}}").contentUtf8());
+        assertThat(callerTime.at("/result/time").asText()).isEqualTo("2024-01-01T00:00:00Z");
 
         AggregatedHttpResponse malformed = post("/v1/data/" + DECISION, "{\"input\": ");
         assertThat(malformed.status().code()).isEqualTo(400);
@@ -189,9 +192,15 @@ class PdpServerTest {
         assertThat(status.at("/bundle/activated_at").asText()).isNotEmpty();
         assertThat(status.at("/bundle/entrypoints").toString()).contains(DECISION);
 
+        post("/v1/data/" + DECISION, "{\"input\": {\"user\": \"alice\"}}");
+        post("/v0/data/" + DECISION, "{\"user\": \"alice\"}");
         String metrics = http.get("/metrics").aggregate().join().contentUtf8();
-        assertThat(metrics).contains("pdp_decisions_total{effect=\"allow\",entrypoint=\"test/authz/decision\"}")
-                .contains("pdp_decision_duration_seconds").contains("pdp_bundle_active 1.0")
+        assertThat(metrics).contains(
+                        "pdp_decisions_total{effect=\"allow\",entrypoint=\"test/authz/decision\",protocol=\"grpc\"}")
+                .contains("pdp_decisions_total{effect=\"value\",entrypoint=\"test/authz/decision\",protocol=\"rest\"}")
+                .contains("pdp_decision_duration_seconds_count{protocol=\"rest\"}")
+                .contains("pdp_decision_duration_seconds_count{protocol=\"grpc\"}")
+                .contains("pdp_bundle_active 1.0")
                 .contains("cache_gets_total{cache=\"certificate_identity\"")
                 .contains("pdp_decision_reasons_total{code=\"USER_NOT_ALLOWED\"}");
     }
@@ -284,5 +293,32 @@ class PdpServerTest {
 
     private static AggregatedHttpResponse post(String path, String body) {
         return http.execute(HttpRequest.of(HttpMethod.POST, path, MediaType.JSON_UTF_8, body)).aggregate().join();
+    }
+
+    @Test
+    void aClientErrorIsOneLogLineWithoutHeadersOrQuery() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(RequestFailureLog.class);
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.AppenderBase<>() {
+                    @Override
+                    protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                        lines.add(e.getLevel() + " " + e.getFormattedMessage());
+                    }
+                };
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            AggregatedHttpResponse r = http.execute(HttpRequest.of(com.linecorp.armeria.common.RequestHeaders.builder(
+                    HttpMethod.GET, "/v1/data/" + DECISION + "?input=%7Bsecret").add("x-ssl-client-cert", "PEMDATA")
+                    .build())).aggregate().join();
+            assertThat(r.status().code()).isEqualTo(400);
+            String line = lines.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(line).startsWith("INFO GET /v1/data/" + DECISION + " -> 400 in ")
+                    .doesNotContain("PEMDATA").doesNotContain("secret");
+        } finally {
+            logger.detachAppender(appender);
+        }
     }
 }

@@ -4,7 +4,11 @@ import io.certgate.pdp.cli.ProcessMetrics;
 import io.certgate.pep.quickstart.Quickstart;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import com.linecorp.armeria.common.annotation.Nullable;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -39,6 +43,15 @@ public final class QuickstartCommand implements Callable<Integer> {
                     + dir.toAbsolutePath().normalize());
             return 0;
         }
+        // before anything is written: a taken port must not leave rewritten files behind
+        String taken = taken(port, "--port", "the gateway");
+        if (taken == null) {
+            taken = taken(adminPort, "--admin-port", "the metrics and health endpoint");
+        }
+        if (taken != null) {
+            System.err.println("quickstart: " + taken);
+            return 2;
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bindTo(registry);
         Quickstart quickstart = Quickstart.start(dir, port, adminPort, registry, Clock.systemUTC());
@@ -50,6 +63,21 @@ public final class QuickstartCommand implements Callable<Integer> {
         print(quickstart, dir.toAbsolutePath().normalize(), System.out);
         stopped.await();
         return 0;
+    }
+
+    /** Null when {@code port} (0 = any) can be bound, else what to tell the user. */
+    @Nullable
+    static String taken(int port, String option, String what) {
+        if (port == 0) {
+            return null;
+        }
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(port));
+            return null;
+        } catch (IOException e) {
+            return "port " + port + " (" + what + ") is already in use: stop what listens there or choose another"
+                    + " with " + option + " (0 = any free port)";
+        }
     }
 
     static void print(Quickstart q, Path dir, PrintStream out) {

@@ -4,12 +4,15 @@ import io.certgate.pdp.cli.ProcessMetrics;
 import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ListenAddress;
 import io.certgate.pep.GatewayServer;
+import io.certgate.pep.config.ConfigFilesCheck;
 import io.certgate.pep.config.GatewayConfig;
 import io.certgate.pep.ratelimit.StoreConnectException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -27,6 +30,13 @@ final class ServeCommand implements Callable<Integer> {
             cfg = GatewayConfig.load(config);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
+            return 2;
+        }
+        // the checks of 'config check', with its located messages: an expired certificate or a truncated PEM
+        // stops the start instead of surfacing later (or never)
+        List<String> errors = ConfigFilesCheck.check(cfg, Instant.now());
+        if (!errors.isEmpty()) {
+            System.err.println(config + " has " + errors.size() + " error(s):\n  " + String.join("\n  ", errors));
             return 2;
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

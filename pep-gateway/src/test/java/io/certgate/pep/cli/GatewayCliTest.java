@@ -141,4 +141,39 @@ class GatewayCliTest {
         assertThat(serve.exit()).as(serve.out() + serve.err()).isEqualTo(2);
         assertThat(serve.err()).contains(cfg + " has 1 error(s):\n" + error).doesNotContain("StoreConnectException");
     }
+
+    @Test
+    void quickstartNamesATakenPortAndWritesNothing(@TempDir Path tmp) throws Exception {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0)) {
+            Path qs = tmp.resolve("qs");
+            Run r = run("quickstart", "--dir", qs.toString(), "--port", String.valueOf(busy.getLocalPort()),
+                    "--admin-port", "0");
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err().strip()).isEqualTo("quickstart: port " + busy.getLocalPort() + " (the gateway) is"
+                    + " already in use: stop what listens there or choose another with --port (0 = any free port)");
+            assertThat(qs).doesNotExist();
+        }
+    }
+
+    @Test
+    void serveStopsWithTheLocatedErrorsOfConfigCheck() throws Exception {
+        Path truncated = Files.writeString(dir.resolve("truncated-ca.pem"),
+                Files.readString(dir.resolve("ca.pem")).substring(0, 200));
+        Path cfg = gateway("truncated.yaml", "{verify: required, ca_file: " + truncated.getFileName() + "}",
+                "server.key");
+        Run check = run("config", "check", cfg.toString());
+        assertThat(check.exit()).isEqualTo(1);
+        String error = check.out().lines().filter(l -> l.startsWith("  services[0].mtls.ca_file: ")).findFirst()
+                .orElseThrow();
+
+        Run serve = run("serve", "--config", cfg.toString());
+        assertThat(serve.exit()).as(serve.out() + serve.err()).isEqualTo(2);
+        assertThat(serve.err()).isEqualTo(cfg + " has 1 error(s):\n" + error + "\n");
+
+        Path expired = gateway("expired-serve.yaml", "{verify: required, ca_file: expired-intermediate.pem}",
+                "server.key");
+        Run expiredServe = run("serve", "--config", expired.toString());
+        assertThat(expiredServe.exit()).isEqualTo(2);
+        assertThat(expiredServe.err()).contains("services[0].mtls.ca_file: ").contains("expired on ");
+    }
 }

@@ -17,6 +17,7 @@ import io.certgate.pdp.boundary.RequestCanonicalizer;
 import io.certgate.pdp.cert.CertificateParseException;
 import io.certgate.pdp.decision.Decision;
 import io.certgate.pdp.decision.DecisionService;
+import io.certgate.pdp.decision.Protocol;
 import io.certgate.pdp.decision.HeaderValues;
 import io.certgate.pdp.engine.PolicyException;
 import io.certgate.pdp.input.PresentedCertificate;
@@ -134,7 +135,7 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
             } else {
                 input.putObject("certificate").put("present", false);
             }
-            Decision d = decisions.decide(null, input, cert, false);
+            Decision d = decisions.decide(null, input, cert, false, Protocol.EXT_AUTHZ);
             return d.allowed() ? allow(d, headers.keySet()) : deny(DenyReply.of(d), d.status() == 401
                     ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED);
         } catch (CertificateParseException e) {

@@ -27,6 +27,7 @@ import io.certgate.pdp.boundary.RequestCanonicalizer;
 import io.certgate.pdp.cert.CertificateParseException;
 import io.certgate.pdp.decision.Decision;
 import io.certgate.pdp.decision.DecisionService;
+import io.certgate.pdp.decision.Protocol;
 import io.certgate.pdp.decision.HeaderValues;
 import io.certgate.pdp.engine.PolicyException;
 import io.certgate.pdp.input.PresentedCertificate;
@@ -118,7 +119,7 @@ public final class ForwardAuthService implements HttpService {
             } else {
                 input.putObject("certificate").put("present", false);
             }
-            Decision d = decisions.decide(null, input, cert, false);
+            Decision d = decisions.decide(null, input, cert, false, Protocol.FORWARD_AUTH);
             if (!d.allowed()) {
                 return DenyReply.of(d).toHttpResponse();
             }

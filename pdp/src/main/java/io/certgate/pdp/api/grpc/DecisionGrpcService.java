@@ -13,6 +13,7 @@ import io.certgate.pdp.api.grpc.v1.Reason;
 import io.certgate.pdp.cert.CertificateParseException;
 import io.certgate.pdp.decision.Decision;
 import io.certgate.pdp.decision.DecisionService;
+import io.certgate.pdp.decision.Protocol;
 import io.certgate.pdp.engine.PolicyException;
 import io.certgate.pdp.input.PresentedCertificate;
 import io.grpc.Status;
@@ -75,7 +76,7 @@ public final class DecisionGrpcService extends DecisionServiceGrpc.DecisionServi
             cert = certificate(request.getClientCertificate(), where);
         }
         try {
-            return toProto(decisions.decide(request.getEntrypoint(), input, cert, false));
+            return toProto(decisions.decide(request.getEntrypoint(), input, cert, false, Protocol.GRPC));
         } catch (PolicyException e) {
             throw Status.NOT_FOUND.withDescription(where + e.getMessage()).asException();
         } catch (CertificateParseException e) {

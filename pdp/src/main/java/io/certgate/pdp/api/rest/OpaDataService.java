@@ -34,6 +34,10 @@ public final class OpaDataService implements HttpService {
     public static final String PREFIX = "/v1/data/";
     /** OPA's v0 Data API: the body is the input, the answer the bare value. */
     public static final String V0_PREFIX = "/v0/data/";
+    /** The whole data document (mounted as an exact path: no redirect to {@link #PREFIX}). */
+    public static final String ROOT = "/v1/data";
+    /** The whole data document, v0. */
+    public static final String V0_ROOT = "/v0/data";
 
     private final DecisionService decisions;
     private final ObjectMapper json;
@@ -51,7 +55,7 @@ public final class OpaDataService implements HttpService {
 
     @Override
     public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req) {
-        boolean v0 = ctx.path().startsWith(V0_PREFIX);
+        boolean v0 = ctx.path().startsWith(V0_ROOT);
         String prefix = v0 ? V0_PREFIX : PREFIX;
         boolean get = req.method() == HttpMethod.GET && !v0;
         if (req.method() != HttpMethod.POST && !get) {
@@ -59,14 +63,10 @@ public final class OpaDataService implements HttpService {
                     ? "use POST " + V0_PREFIX + "{path} with the input as the JSON body"
                     : "use POST " + PREFIX + "{path} with a JSON body {\"input\": ...}, or GET with ?input=JSON");
         }
-        String path = ctx.path().substring(prefix.length());
+        // "" is the whole data document, as with OPA
+        String path = ctx.path().substring(Math.min(prefix.length(), ctx.path().length()));
         while (path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
-        }
-        if (path.isEmpty()) {
-            return JsonResponses.error(json, HttpStatus.NOT_FOUND, "resource_not_found",
-                    "name an entrypoint: POST " + prefix + "{entrypoint}, e.g. " + prefix
-                            + decisions.defaultEntrypoint());
         }
         String entrypoint = path;
         QueryParams params = ctx.query() == null ? QueryParams.of() : QueryParams.fromQueryString(ctx.query());
@@ -80,43 +80,44 @@ public final class OpaDataService implements HttpService {
 
     private HttpResponse evaluate(String entrypoint, boolean v0, @Nullable String queryInput, boolean get,
             AggregatedHttpRequest agg, ObjectMapper out) {
-        JsonNode input;
-        boolean inputMissing = false;
+        // null: the request has no input (OPA's undefined input); only a POST without one is warned about
+        JsonNode input = null;
         try {
             if (get) {
-                input = queryInput == null ? json.createObjectNode() : RequestJson.read(queryInput.getBytes(
-                        java.nio.charset.StandardCharsets.UTF_8), "the input query parameter");
-                inputMissing = queryInput == null;
+                if (queryInput != null) {
+                    input = RequestJson.read(queryInput.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            "the input query parameter");
+                }
             } else if (agg.content().isEmpty()) {
-                input = json.createObjectNode();
-                inputMissing = true;
+                input = null;
             } else if (v0) {
                 input = RequestJson.read(agg.content().array(), "the request body");
             } else {
                 JsonNode body = RequestJson.read(agg.content().array(), "the request body");
                 if (!body.isObject()) {
                     return JsonResponses.error(json, HttpStatus.BAD_REQUEST, "invalid_parameter",
-                            "request body must be a JSON object like {\"input\": ...}, got " + body.getNodeType());
+                            "the request body must be a JSON object like {\"input\": ...}, not "
+                                    + body.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
                 }
-                inputMissing = !body.has("input");
-                input = inputMissing ? json.createObjectNode() : body.get("input");
+                input = body.get("input");
             }
         } catch (RequestJson.InvalidJsonException e) {
             return JsonResponses.error(json, HttpStatus.BAD_REQUEST, "invalid_parameter", e.getMessage());
         }
         try {
-            DecisionService.RawEvaluation r = decisions.evaluateRaw(entrypoint, input);
+            DecisionService.RawEvaluation r = decisions.queryDocument(entrypoint, input);
             if (v0) {
                 if (r.result().isEmpty()) {
                     return JsonResponses.error(json, HttpStatus.NOT_FOUND, "undefined_document",
-                            "document " + entrypoint + " is undefined for this input");
+                            "document missing: data"
+                                    + (entrypoint.isEmpty() ? "" : "." + entrypoint.replace('/', '.')));
                 }
                 return JsonResponses.json(out, HttpStatus.OK, r.result().get());
             }
             ObjectNode body = json.createObjectNode();
             r.result().ifPresent(v -> body.set("result", v));
             body.put("decision_id", r.decisionId());
-            if (inputMissing) {
+            if (input == null && !get) {
                 // what OPA says when a client forgets the "input" wrapper
                 body.putObject("warning").put("code", "api_usage_warning")
                         .put("message", "'input' key missing from the request");

@@ -1,0 +1,5 @@
+package httpapi.authz.nested
+
+flag := true
+
+count_users := count(data.users)
