@@ -42,6 +42,8 @@ import io.certgate.pep.ratelimit.RedisBuckets;
 import io.certgate.pep.ratelimit.StoreConfig;
 import io.certgate.pep.tls.ClientVerifier;
 import io.certgate.pep.tls.ServerNames;
+import io.certgate.pep.tls.ServiceTls;
+import io.certgate.pdp.reload.FileWatcher;
 import io.certgate.pep.tls.TlsSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.File;
@@ -67,6 +69,8 @@ public final class GatewayServer implements AutoCloseable {
     private final List<ClientFactory> clientFactories = new ArrayList<>();
     private final ExecutorService decisionExecutor;
     private final Buckets rateLimitStore;
+    @Nullable
+    private final FileWatcher files;
     /** Keys one in-memory limiter tracks; the least recently used beyond it start afresh. */
     private static final long MAX_LOCAL_KEYS = 100_000;
 
@@ -90,9 +94,25 @@ public final class GatewayServer implements AutoCloseable {
         } else {
             sb.https(new ListenAddress(config.host(), config.port()).resolve());
         }
-        ServiceConfig first = config.services().get(0);
+        this.files = config.reload().enabled() ? FileWatcher.builder(registry).metricPrefix("gateway_tls_reload")
+                .pollInterval(config.reload().pollInterval()).clock(clock).threadName("gateway-file-watcher").build()
+                : null;
+        CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
+        List<ServiceTls> tls = new ArrayList<>();
+        List<ClientVerifier> verifiers = new ArrayList<>();
+        for (int i = 0; i < config.services().size(); i++) {
+            ServiceConfig svc = config.services().get(i);
+            ClientVerifier verifier = new ClientVerifier(svc.name(), svc.mtls(), clock).bindTo(registry);
+            ServiceTls t = new ServiceTls(svc, "services[" + i + "].", verifier);
+            watchConfiguredCertificates(expiry, svc);
+            if (files != null) {
+                t.watch(files, expiry, clock);
+            }
+            tls.add(t);
+            verifiers.add(verifier);
+        }
         // Unknown server names get the first service's certificate and a 421: no service is reachable by accident.
-        sb.tls(TlsKeyPair.of(first.serverKey().toFile(), first.serverCert().toFile()));
+        sb.tls(tls.get(0).server().factory());
         sb.tlsCustomizer(TlsSettings::protocols);
         sb.defaultVirtualHost().service("prefix:/",
                 (ctx, req) -> misdirected("no service is configured for this host name"));
@@ -100,13 +120,13 @@ public final class GatewayServer implements AutoCloseable {
         sb.decorator((delegate, ctx, req) -> ServerNames.readable(ctx.sslSession()) ? delegate.serve(ctx, req)
                 : misdirected("the TLS server name is not a valid host name (a trailing dot is not allowed);"
                         + " connect by the service's name"));
-        CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
         // An embedded PDP reports the client certificates it is asked about into this same registry.
         CertificateExpiryMetrics seenClients = config.pdp().mode() == GatewayConfig.PdpMode.REMOTE ? expiry : null;
-        for (ServiceConfig svc : config.services()) {
-            ClientVerifier verifier = new ClientVerifier(svc.name(), svc.mtls(), clock).bindTo(registry);
-            WebClient upstream = upstream(svc);
-            watchConfiguredCertificates(expiry, svc);
+        for (int i = 0; i < config.services().size(); i++) {
+            ServiceConfig svc = config.services().get(i);
+            ServiceTls serviceTls = tls.get(i);
+            ClientVerifier verifier = verifiers.get(i);
+            WebClient upstream = upstream(svc, serviceTls);
             RateLimiter limiter = new RateLimiter(svc.name(), svc.rateLimits(), rateLimitStore,
                     new LocalBuckets(MAX_LOCAL_KEYS), registry);
             AssertionSigner assertions = svc.assertion() == null ? null : new AssertionSigner(config.assertions(),
@@ -118,7 +138,7 @@ public final class GatewayServer implements AutoCloseable {
                     .plus(config.pdp().timeout()).plus(Duration.ofSeconds(5));
             for (String host : svc.sni()) {
                 VirtualHostBuilder vh = sb.virtualHost(host);
-                vh.tls(TlsKeyPair.of(svc.serverKey().toFile(), svc.serverCert().toFile()));
+                vh.tls(serviceTls.server().factory());
                 vh.tlsCustomizer(b -> TlsSettings.forService(b, svc.mtls(),
                         svc.mtls().advertiseCaNames() ? verifier.trustAnchors() : List.of()));
                 vh.route().pathPrefix("/").requestTimeout(deadline).build(enforcing);
@@ -188,18 +208,10 @@ public final class GatewayServer implements AutoCloseable {
         return new EmbeddedDecisionClient(Pdp.start(pdpConfig, registry, clock), executor);
     }
 
-    private WebClient upstream(ServiceConfig svc) throws PemBundleException {
+    private WebClient upstream(ServiceConfig svc, ServiceTls tls) {
         ServiceConfig.Upstream u = svc.upstream();
         var factory = ClientFactory.builder();
-        if ("https".equals(u.url().getScheme())) {
-            if (u.clientCert() != null) {
-                factory.tls(TlsKeyPair.of(u.clientKey().toFile(), u.clientCert().toFile()));
-            }
-            if (u.caFile() != null) {
-                List<java.security.cert.X509Certificate> cas = ChainVerifier.readCertificates(u.caFile());
-                factory.tlsCustomizer(b -> b.trustManager(cas.toArray(java.security.cert.X509Certificate[]::new)));
-            }
-        }
+        tls.configureUpstream(factory);
         ClientFactory cf = factory.build();
         clientFactories.add(cf);
         return WebClient.builder(u.url()).factory(cf).responseTimeout(u.timeout())
@@ -208,6 +220,9 @@ public final class GatewayServer implements AutoCloseable {
 
     public GatewayServer start() {
         server.start().join();
+        if (files != null) {
+            files.start();
+        }
         if (admin != null) {
             admin.start().join();
         }
@@ -232,8 +247,17 @@ public final class GatewayServer implements AutoCloseable {
         return pdp;
     }
 
+    /** The watcher of the certificate, key, CA and CRL files (null when {@code reload.enabled} is false). */
+    @Nullable
+    public FileWatcher files() {
+        return files;
+    }
+
     @Override
     public void close() {
+        if (files != null) {
+            files.close();
+        }
         if (admin != null) {
             admin.stop().join();
         }
