@@ -55,6 +55,17 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CompletableFuture;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.concurrent.atomic.AtomicReference;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import io.certgate.pdp.config.ConfigException;
+import io.certgate.pep.config.ConfigFilesCheck;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway: one TLS port, one virtual host per service name (selected by SNI, each with its own
@@ -65,8 +76,20 @@ public final class GatewayServer implements AutoCloseable {
     private final Server server;
     @Nullable
     private final Server admin;
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final DecisionClient pdp;
-    private final List<ClientFactory> clientFactories = new ArrayList<>();
+    @Nullable
+    private final Path configFile;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final CertificateIdentities identities;
+    private final AccessLog audit;
+    private final CertificateExpiryMetrics expiry;
+    @Nullable
+    private final CertificateExpiryMetrics seenClients;
+    private final AtomicReference<Active> current;
     private final ExecutorService decisionExecutor;
     private final Buckets rateLimitStore;
     @Nullable
@@ -75,6 +98,18 @@ public final class GatewayServer implements AutoCloseable {
     private static final long MAX_LOCAL_KEYS = 100_000;
 
     public GatewayServer(GatewayConfig config, MeterRegistry registry, Clock clock) throws PemBundleException {
+        this(config, null, registry, clock);
+    }
+
+    /**
+     * @param configFile the gateway.yaml {@code config} was read from, re-read by {@link #reload()} (SIGHUP,
+     *     {@code POST /admin/reload}); null when there is none to re-read
+     */
+    public GatewayServer(GatewayConfig config, @Nullable Path configFile, MeterRegistry registry, Clock clock)
+            throws PemBundleException {
+        this.configFile = configFile;
+        this.registry = registry;
+        this.clock = clock;
         StoreConfig store = config.rateLimitStore();
         // one store for every service; a shared one connects first, so a wrong URL fails the start
         // before anything else is started
@@ -85,34 +120,75 @@ public final class GatewayServer implements AutoCloseable {
             return t;
         });
         this.pdp = decisionClient(config.pdp(), registry, clock, decisionExecutor);
-        CertificateIdentities identities = new CertificateIdentities(clock, 10_000).bindTo(registry, "gateway_certificate_identity");
-        AccessLog audit = new AccessLog(new ObjectMapper(), new HashSet<>(config.auditMask()), config.auditEnabled());
+        this.identities = new CertificateIdentities(clock, 10_000).bindTo(registry, "gateway_certificate_identity");
+        this.audit = new AccessLog(new ObjectMapper(), new HashSet<>(config.auditMask()), config.auditEnabled());
+        this.files = config.reload().enabled() ? FileWatcher.builder(registry).metricPrefix("gateway_tls_reload")
+                .pollInterval(config.reload().pollInterval()).clock(clock).threadName("gateway-file-watcher").build()
+                : null;
+        this.expiry = new CertificateExpiryMetrics(registry, clock);
+        // An embedded PDP reports the client certificates it is asked about into this same registry.
+        this.seenClients = config.pdp().mode() == GatewayConfig.PdpMode.REMOTE ? expiry : null;
 
-        ServerBuilder sb = Server.builder().meterRegistry(registry);
+        Map<String, ServiceRuntime> table = new LinkedHashMap<>();
+        for (int i = 0; i < config.services().size(); i++) {
+            ServiceRuntime rt = runtime(config, i);
+            watch(rt);
+            table.put(rt.config().name(), rt);
+        }
+        ServerBuilder sb = Server.builder();
         if (config.host() == null) {
             sb.https(config.port());
         } else {
             sb.https(new ListenAddress(config.host(), config.port()).resolve());
         }
-        this.files = config.reload().enabled() ? FileWatcher.builder(registry).metricPrefix("gateway_tls_reload")
-                .pollInterval(config.reload().pollInterval()).clock(clock).threadName("gateway-file-watcher").build()
-                : null;
-        CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
-        List<ServiceTls> tls = new ArrayList<>();
-        List<ClientVerifier> verifiers = new ArrayList<>();
-        for (int i = 0; i < config.services().size(); i++) {
-            ServiceConfig svc = config.services().get(i);
-            ClientVerifier verifier = new ClientVerifier(svc.name(), svc.mtls(), clock).bindTo(registry);
-            ServiceTls t = new ServiceTls(svc, "services[" + i + "].", verifier);
-            watchConfiguredCertificates(expiry, svc);
-            if (files != null) {
-                t.watch(files, expiry, clock);
-            }
-            tls.add(t);
-            verifiers.add(verifier);
+        configure(sb, config, table);
+        this.server = sb.build();
+        this.current = new AtomicReference<>(new Active(config, Map.copyOf(table), List.copyOf(table.keySet())));
+        this.admin = config.admin().port() < 0 ? null : adminServer(config.admin(), registry, config.assertions());
+    }
+
+    /** One service's parts: its TLS material, client verifier, upstream client and enforcement chain. */
+    private record ServiceRuntime(ServiceConfig config, ServiceTls tls, ClientVerifier verifier,
+            ClientFactory upstreamFactory, HttpService enforcing, Duration deadline) {}
+
+    /** The configuration being served and its services by name (in file order: {@code order}). */
+    private record Active(GatewayConfig config, Map<String, ServiceRuntime> services, List<String> order) {}
+
+    private ServiceRuntime runtime(GatewayConfig config, int index) throws PemBundleException {
+        ServiceConfig svc = config.services().get(index);
+        ClientVerifier verifier = new ClientVerifier(svc.name(), svc.mtls(), clock).bindTo(registry);
+        ServiceTls tls = new ServiceTls(svc, "services[" + index + "].", verifier);
+        watchConfiguredCertificates(expiry, svc);
+        var factory = ClientFactory.builder();
+        tls.configureUpstream(factory);
+        ClientFactory cf = factory.build();
+        ServiceConfig.Upstream u = svc.upstream();
+        WebClient upstream = WebClient.builder(u.url()).factory(cf).responseTimeout(u.timeout())
+                .maxResponseLength(0).build();
+        RateLimiter limiter = new RateLimiter(svc.name(), svc.rateLimits(), rateLimitStore,
+                new LocalBuckets(MAX_LOCAL_KEYS), registry);
+        AssertionSigner assertions = svc.assertion() == null ? null : new AssertionSigner(config.assertions(),
+                svc.name(), svc.assertion().ttl(), svc.assertion().cache(), clock);
+        HttpService enforcing = EnforcementChain.of(svc, verifier, pdp, identities, seenClients, upstream,
+                audit, registry, limiter, assertions);
+        // Armeria's own deadline is a backstop behind the chain's: body, decision and upstream in turn.
+        Duration deadline = svc.request().bodyTimeout().plus(u.timeout())
+                .plus(config.pdp().timeout()).plus(Duration.ofSeconds(5));
+        return new ServiceRuntime(svc, tls, verifier, cf, enforcing, deadline);
+    }
+
+    private void watch(ServiceRuntime rt) {
+        if (files != null) {
+            rt.tls().watch(files, expiry, clock);
         }
+    }
+
+    /** Everything but the port: at start, and again (with the new service table) on a configuration reload. */
+    private void configure(ServerBuilder sb, GatewayConfig config, Map<String, ServiceRuntime> table) {
+        sb.meterRegistry(registry);
+        ServiceRuntime first = table.get(config.services().get(0).name());
         // Unknown server names get the first service's certificate and a 421: no service is reachable by accident.
-        sb.tls(tls.get(0).server().factory());
+        sb.tls(first.tls().server().factory());
         sb.tlsCustomizer(TlsSettings::protocols);
         sb.defaultVirtualHost().service("prefix:/",
                 (ctx, req) -> misdirected("no service is configured for this host name"));
@@ -120,32 +196,148 @@ public final class GatewayServer implements AutoCloseable {
         sb.decorator((delegate, ctx, req) -> ServerNames.readable(ctx.sslSession()) ? delegate.serve(ctx, req)
                 : misdirected("the TLS server name is not a valid host name (a trailing dot is not allowed);"
                         + " connect by the service's name"));
-        // An embedded PDP reports the client certificates it is asked about into this same registry.
-        CertificateExpiryMetrics seenClients = config.pdp().mode() == GatewayConfig.PdpMode.REMOTE ? expiry : null;
-        for (int i = 0; i < config.services().size(); i++) {
-            ServiceConfig svc = config.services().get(i);
-            ServiceTls serviceTls = tls.get(i);
-            ClientVerifier verifier = verifiers.get(i);
-            WebClient upstream = upstream(svc, serviceTls);
-            RateLimiter limiter = new RateLimiter(svc.name(), svc.rateLimits(), rateLimitStore,
-                    new LocalBuckets(MAX_LOCAL_KEYS), registry);
-            AssertionSigner assertions = svc.assertion() == null ? null : new AssertionSigner(config.assertions(),
-                    svc.name(), svc.assertion().ttl(), svc.assertion().cache(), clock);
-            HttpService enforcing = EnforcementChain.of(svc, verifier, pdp, identities, seenClients, upstream,
-                    audit, registry, limiter, assertions);
-            // Armeria's own deadline is a backstop behind the chain's: body, decision and upstream in turn.
-            Duration deadline = svc.request().bodyTimeout().plus(svc.upstream().timeout())
-                    .plus(config.pdp().timeout()).plus(Duration.ofSeconds(5));
+        for (ServiceConfig svc : config.services()) {
+            ServiceRuntime rt = table.get(svc.name());
             for (String host : svc.sni()) {
                 VirtualHostBuilder vh = sb.virtualHost(host);
-                vh.tls(serviceTls.server().factory());
+                vh.tls(rt.tls().server().factory());
                 vh.tlsCustomizer(b -> TlsSettings.forService(b, svc.mtls(),
-                        svc.mtls().advertiseCaNames() ? verifier.trustAnchors() : List.of()));
-                vh.route().pathPrefix("/").requestTimeout(deadline).build(enforcing);
+                        svc.mtls().advertiseCaNames() ? rt.verifier().trustAnchors() : List.of()));
+                vh.route().pathPrefix("/").requestTimeout(rt.deadline()).build(rt.enforcing());
             }
         }
-        this.server = sb.build();
-        this.admin = config.admin().port() < 0 ? null : adminServer(config.admin(), registry, config.assertions());
+    }
+
+    /**
+     * Re-reads the gateway.yaml given at construction and applies it, all or nothing: the same checks as
+     * {@code config check} (located errors), then settings only a restart can change are refused, then the new
+     * and changed services are built and the virtual hosts swapped at once. New connections and requests see the
+     * new services; a removed service's name answers 421. Also re-checks every watched file.
+     */
+    public synchronized ConfigReload reload() {
+        if (files != null) {
+            files.checkNow();
+        }
+        ConfigReload r = apply();
+        if (r.applied()) {
+            log.info("{}: configuration reloaded: {}", configFile, r.summary());
+        } else {
+            log.warn("{}: configuration reload {}", configFile, r.summary());
+        }
+        return r;
+    }
+
+    private ConfigReload apply() {
+        if (configFile == null) {
+            return ConfigReload.rejected(List.of("this gateway was not started from a configuration file"));
+        }
+        GatewayConfig next;
+        try {
+            next = GatewayConfig.load(configFile);
+        } catch (ConfigException e) {
+            return ConfigReload.rejected(e.errors().stream().map(err -> configFile + ": " + err).toList());
+        } catch (java.io.IOException e) {
+            return ConfigReload.rejected(List.of(configFile + ": cannot read: " + e.getMessage()));
+        }
+        List<String> errors = new ArrayList<>(ConfigFilesCheck.check(next, clock.instant()));
+        Active active = current.get();
+        errors.addAll(restartOnly(active.config(), next));
+        if (!errors.isEmpty()) {
+            return ConfigReload.rejected(errors.stream().map(err -> configFile + ": " + err).toList());
+        }
+        Map<String, ServiceRuntime> table = new LinkedHashMap<>();
+        List<ServiceRuntime> built = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        List<String> changed = new ArrayList<>();
+        try {
+            for (int i = 0; i < next.services().size(); i++) {
+                ServiceConfig svc = next.services().get(i);
+                ServiceRuntime old = active.services().get(svc.name());
+                if (old != null && old.config().equals(svc)) {
+                    table.put(svc.name(), old);
+                    continue;
+                }
+                ServiceRuntime rt = runtime(next, i);
+                built.add(rt);
+                table.put(svc.name(), rt);
+                (old == null ? added : changed).add(svc.name());
+            }
+        } catch (PemBundleException | RuntimeException e) {
+            built.forEach(rt -> rt.upstreamFactory().close());
+            return ConfigReload.rejected(List.of(configFile + ": " + e.getMessage()));
+        }
+        List<String> removed = active.order().stream().filter(n -> !table.containsKey(n)).toList();
+        server.reconfigure(sb -> configure(sb, next, table));
+        current.set(new Active(next, Map.copyOf(table), List.copyOf(table.keySet())));
+        List<ServiceRuntime> retired = new ArrayList<>();
+        for (String name : active.order()) {
+            ServiceRuntime old = active.services().get(name);
+            if (table.get(name) != old) {
+                retired.add(old);
+                if (files != null) {
+                    files.forget(name);
+                }
+            }
+        }
+        built.forEach(this::watch);
+        // requests already sent upstream through a retired client finish first
+        retireLater(retired);
+        return new ConfigReload(true, List.of(), added, changed, removed);
+    }
+
+    private static List<String> restartOnly(GatewayConfig now, GatewayConfig next) {
+        List<String> errors = new ArrayList<>();
+        if (!Objects.equals(now.host(), next.host()) || now.port() != next.port()) {
+            errors.add("listen: changing the listen address (" + listen(now) + " -> " + listen(next)
+                    + ") needs a restart");
+        }
+        GatewayConfig.Pdp a = now.pdp();
+        GatewayConfig.Pdp b = next.pdp();
+        if (a.mode() != b.mode() || !Objects.equals(a.address(), b.address())
+                || !Objects.equals(a.policies(), b.policies()) || !Objects.equals(a.bundle(), b.bundle())
+                || !a.entrypoint().equals(b.entrypoint()) || !a.timeout().equals(b.timeout())
+                || a.cacheSize() != b.cacheSize() || !a.evaluationTimeout().equals(b.evaluationTimeout())) {
+            errors.add("pdp: changing the PDP settings (mode, address, policies, bundle, entrypoint, timeouts,"
+                    + " cache_size) needs a restart");
+        }
+        if (!now.admin().equals(next.admin())) {
+            errors.add("admin: changing the admin port or address needs a restart");
+        }
+        if (!now.rateLimitStore().equals(next.rateLimitStore())) {
+            errors.add("rate_limits.store: changing the rate-limit store needs a restart");
+        }
+        if ((now.assertions() == null) != (next.assertions() == null)
+                || now.assertions() != null && !now.assertions().equals(next.assertions())) {
+            errors.add("assertions: changing the assertion signing keys needs a restart");
+        }
+        if (now.auditEnabled() != next.auditEnabled() || !now.auditMask().equals(next.auditMask())) {
+            errors.add("audit: changing the access log settings needs a restart");
+        }
+        if (!now.reload().equals(next.reload())) {
+            errors.add("reload: changing the reload settings needs a restart");
+        }
+        return errors;
+    }
+
+    private static String listen(GatewayConfig c) {
+        return (c.host() == null ? "*" : c.host()) + ":" + c.port();
+    }
+
+    private void retireLater(List<ServiceRuntime> retired) {
+        if (retired.isEmpty()) {
+            return;
+        }
+        Duration grace = retired.stream().map(ServiceRuntime::deadline).max(Duration::compareTo).orElseThrow();
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(grace.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            retired.forEach(rt -> rt.upstreamFactory().close());
+        }, "gateway-retire-upstreams");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static HttpResponse misdirected(String message) {
@@ -181,6 +373,9 @@ public final class GatewayServer implements AutoCloseable {
         if (registry instanceof PrometheusMeterRegistry prometheus) {
             admin.service("/metrics", PrometheusExpositionService.of(prometheus.getPrometheusRegistry()));
         }
+        // Re-reads gateway.yaml (file I/O, certificate checks): off the event loop.
+        admin.route().post("/admin/reload").build((ctx, req) -> HttpResponse.of(CompletableFuture
+                .supplyAsync(this::reload, ctx.blockingTaskExecutor()).thenApply(GatewayServer::reloadResponse)));
         admin.service("/health", (ctx, req) -> {
             boolean ready = !(pdp instanceof EmbeddedDecisionClient e) || e.pdp().engine().active() != null;
             return HttpResponse.of(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE, MediaType.JSON_UTF_8,
@@ -188,6 +383,20 @@ public final class GatewayServer implements AutoCloseable {
                             + pdp.describe().replace("\"", "'") + "\"}");
         });
         return admin.build();
+    }
+
+    private static HttpResponse reloadResponse(ConfigReload r) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("status", r.applied() ? "reloaded" : "rejected");
+        if (r.applied()) {
+            r.added().forEach(body.putArray("added")::add);
+            r.changed().forEach(body.putArray("changed")::add);
+            r.removed().forEach(body.putArray("removed")::add);
+        } else {
+            r.errors().forEach(body.putArray("errors")::add);
+        }
+        return HttpResponse.of(r.applied() ? HttpStatus.OK : HttpStatus.UNPROCESSABLE_ENTITY, MediaType.JSON_UTF_8,
+                body.toString());
     }
 
     private static DecisionClient decisionClient(GatewayConfig.Pdp cfg, MeterRegistry registry, Clock clock,
@@ -206,16 +415,6 @@ public final class GatewayServer implements AutoCloseable {
             pdpConfig = pdpConfig.withProviders(cfg.providers());
         }
         return new EmbeddedDecisionClient(Pdp.start(pdpConfig, registry, clock), executor);
-    }
-
-    private WebClient upstream(ServiceConfig svc, ServiceTls tls) {
-        ServiceConfig.Upstream u = svc.upstream();
-        var factory = ClientFactory.builder();
-        tls.configureUpstream(factory);
-        ClientFactory cf = factory.build();
-        clientFactories.add(cf);
-        return WebClient.builder(u.url()).factory(cf).responseTimeout(u.timeout())
-                .maxResponseLength(0).build();
     }
 
     public GatewayServer start() {
@@ -264,7 +463,7 @@ public final class GatewayServer implements AutoCloseable {
         server.stop().join();
         pdp.close();
         rateLimitStore.close();
-        clientFactories.forEach(ClientFactory::close);
+        current.get().services().values().forEach(rt -> rt.upstreamFactory().close());
         decisionExecutor.shutdownNow();
     }
 
