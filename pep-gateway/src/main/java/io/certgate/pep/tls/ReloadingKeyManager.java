@@ -102,7 +102,7 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
-        if (keyTypes == null) {
+        if (keyTypes == null || keyTypes.length == 0) {
             return current.alias;
         }
         for (String t : keyTypes) {

@@ -1,7 +1,9 @@
 package io.certgate.pep.tls;
 
 import com.linecorp.armeria.client.ClientFactoryBuilder;
+import com.linecorp.armeria.client.ClientTlsConfig;
 import com.linecorp.armeria.common.TlsKeyPair;
+import com.linecorp.armeria.common.TlsProvider;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.cert.CertificateExpiryMetrics;
 import io.certgate.pdp.cert.ChainVerifier;
@@ -11,6 +13,7 @@ import io.certgate.pdp.reload.ReloadRejectedException;
 import io.certgate.pdp.reload.TrustMaterial;
 import io.certgate.pep.config.ConfigFilesCheck;
 import io.certgate.pep.config.ServiceConfig;
+import io.netty.handler.ssl.SslContextBuilder;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -18,6 +21,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The files one service's TLS is made of, each replaceable while serving: the server certificate and key, the
@@ -30,8 +35,9 @@ public final class ServiceTls {
     private final String at;
     private final ClientVerifier verifier;
     private final ReloadingKeyManager server;
+    /** The upstream client certificate; Armeria builds (and caches) one client SslContext per pair. */
     @Nullable
-    private final ReloadingKeyManager upstreamClient;
+    private final AtomicReference<TlsKeyPair> upstreamClient;
     @Nullable
     private final ReloadingTrustManager upstreamTrust;
 
@@ -46,7 +52,7 @@ public final class ServiceTls {
         ServiceConfig.Upstream u = svc.upstream();
         boolean https = "https".equals(u.url().getScheme());
         this.upstreamClient = https && u.clientCert() != null
-                ? new ReloadingKeyManager(TlsKeyPair.of(u.clientKey().toFile(), u.clientCert().toFile())) : null;
+                ? new AtomicReference<>(TlsKeyPair.of(u.clientKey().toFile(), u.clientCert().toFile())) : null;
         try {
             this.upstreamTrust = https && u.caFile() != null
                     ? new ReloadingTrustManager(ChainVerifier.readCertificates(u.caFile())) : null;
@@ -62,11 +68,14 @@ public final class ServiceTls {
 
     /** Applies the upstream client certificate and CA bundle, when the upstream is https and has them. */
     public void configureUpstream(ClientFactoryBuilder factory) {
+        Consumer<SslContextBuilder> trust = upstreamTrust == null ? b -> { }
+                : b -> b.trustManager(new TlsSettings.SingleTrustManagerFactory(upstreamTrust));
         if (upstreamClient != null) {
-            factory.tls(upstreamClient.factory());
-        }
-        if (upstreamTrust != null) {
-            factory.tlsCustomizer(b -> b.trustManager(new TlsSettings.SingleTrustManagerFactory(upstreamTrust)));
+            // asked at every new connection, so a reloaded pair is used from the next handshake on
+            TlsProvider current = host -> upstreamClient.get();
+            factory.tlsProvider(current, ClientTlsConfig.builder().tlsCustomizer(trust).build());
+        } else if (upstreamTrust != null) {
+            factory.tlsCustomizer(trust);
         }
     }
 
@@ -94,7 +103,7 @@ public final class ServiceTls {
             watcher.watch(name, "upstream.client_cert", List.of(u.clientCert(), u.clientKey()), () -> {
                 TlsKeyPair pair = keyPair("upstream.client_cert", "upstream.client_key", u.clientCert(),
                         u.clientKey(), clock.instant());
-                upstreamClient.swap(pair);
+                upstreamClient.set(pair);
                 expiry.replace("upstream_client", name, pair.certificateChain());
             });
         }
