@@ -117,7 +117,7 @@ class GatewaySmokeTest {
         java.util.Set<String> queried = new java.util.TreeSet<>();
         for (String file : java.util.List.of("../deploy/grafana/certgate.json", "../deploy/prometheus/alerts.yaml")) {
             java.util.regex.Matcher m = java.util.regex.Pattern
-                    .compile("\\b((?:pdp|pep|certgate|cache|armeria|jvm)_[a-z_]+)")
+                    .compile("\\b((?:pdp|pep|gateway|certgate|cache|armeria|jvm)_[a-z_]+)")
                     .matcher(java.nio.file.Files.readString(java.nio.file.Path.of(file)));
             while (m.find()) {
                 queried.add(m.group(1));
@@ -128,6 +128,8 @@ class GatewaySmokeTest {
         // Exported by services with crl_distribution_points only: CrlDistributionPointGatewayTest checks them.
         queried.removeAll(java.util.Set.of("certgate_crl_next_update_timestamp_seconds",
                 "certgate_crl_fetch_failures_total", "certgate_crl_soft_fail_total"));
+        // The PDP server's own file watcher (interop.verify_ca_file); an embedded PDP watches no files.
+        queried.remove("pdp_tls_reload_failing");
         assertThat(queried).contains("pdp_decisions_total", "certgate_certificate_expiry_seconds");
         for (String name : queried) {
             assertThat(metrics).as(name).containsPattern("(?m)^" + name + "[{ ]");

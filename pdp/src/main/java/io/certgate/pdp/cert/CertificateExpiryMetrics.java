@@ -74,6 +74,22 @@ public final class CertificateExpiryMetrics {
         }
     }
 
+    /**
+     * Like {@link #watch}, after dropping the series of the certificates {@code kind}/{@code source} had before (a
+     * reloaded file): a replaced certificate's expiry must not raise alerts.
+     */
+    public synchronized void replace(String kind, String source, List<X509Certificate> certificates) {
+        String prefix = kind + '|' + source + '|';
+        watched.entrySet().removeIf(e -> {
+            if (e.getKey().startsWith(prefix)) {
+                registry.remove(e.getValue());
+                return true;
+            }
+            return false;
+        });
+        watch(kind, source, certificates);
+    }
+
     /** Records a client certificate presented for {@code source} (a service id, or "pdp"). */
     public void seen(String source, CertificateIdentity id) {
         String key = source + '|' + id.sha256();

@@ -14,6 +14,7 @@ import io.certgate.pdp.api.grpc.DecisionGrpcService;
 import io.certgate.pdp.api.proxy.ProxyTrust;
 import io.certgate.pdp.api.rest.OpaDataService;
 import io.certgate.pdp.api.rest.StatusService;
+import io.certgate.pdp.reload.FileWatcher;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -23,9 +24,12 @@ import java.time.Duration;
 /** The PDP's one Armeria port: gRPC (certgate, Envoy ext_authz), OPA REST, AuthZEN, forward-auth, status, health, metrics and docs. */
 public final class PdpServer implements AutoCloseable {
     private final Server server;
+    private final FileWatcher files;
 
     public PdpServer(Pdp pdp, PrometheusMeterRegistry registry) {
-        ProxyTrust proxies = new ProxyTrust(pdp.config().interop(), Clock.systemUTC()).bindTo(registry);
+        this.files = FileWatcher.builder(registry).metricPrefix("pdp_tls_reload").threadName("pdp-file-watcher")
+                .build();
+        ProxyTrust proxies = new ProxyTrust(pdp.config().interop(), Clock.systemUTC()).bindTo(registry).watch(files);
         AuthzenService authzen = new AuthzenService(pdp.decisions(), pdp.config().interop().authzenEntrypoint(),
                 pdp.json());
         GrpcService grpc = GrpcService.builder()
@@ -74,6 +78,7 @@ public final class PdpServer implements AutoCloseable {
 
     public PdpServer start() {
         server.start().join();
+        files.start();
         return this;
     }
 
@@ -89,6 +94,7 @@ public final class PdpServer implements AutoCloseable {
 
     @Override
     public void close() {
+        files.close();
         server.stop().join();
     }
 }

@@ -43,7 +43,7 @@ final class ServeCommand implements Callable<Integer> {
         ProcessMetrics.bindTo(registry);
         GatewayServer gateway;
         try {
-            gateway = new GatewayServer(cfg, registry, Clock.systemUTC()).start();
+            gateway = new GatewayServer(cfg, config, registry, Clock.systemUTC()).start();
         } catch (StoreConnectException e) {
             // a configuration error only a connection reveals; reported like the parser's
             System.err.println(config + " has 1 error(s):\n  " + e.getMessage());
@@ -51,6 +51,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         System.err.println("certgate gateway listening on https://" + ListenAddress.authority(gateway.localAddress())
                 + " with " + cfg.services().size() + " service(s), PDP " + gateway.pdp().describe());
+        reloadOnHangup(gateway);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.close();
@@ -58,5 +59,24 @@ final class ServeCommand implements Callable<Integer> {
         }, "gateway-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * SIGHUP reloads gateway.yaml and re-checks every certificate file, like {@code POST /admin/reload}. Uses
+     * {@code sun.misc.Signal} (jdk.unsupported), the JDK's only signal API; where it is missing, the admin
+     * endpoint remains.
+     */
+    private static void reloadOnHangup(GatewayServer gateway) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+                // the signal dispatcher thread: reload on a thread of its own
+                Thread t = new Thread(() -> System.err.println("SIGHUP: " + gateway.reload().summary()),
+                        "gateway-sighup-reload");
+                t.setDaemon(true);
+                t.start();
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+            System.err.println("SIGHUP cannot be handled here (" + e + "); use POST /admin/reload");
+        }
     }
 }

@@ -78,6 +78,16 @@ public final class ConfigFilesCheck {
         return errors;
     }
 
+    /**
+     * The problems of one certificate/key pair, as {@link #check} reports them: both parse, the certificates are
+     * within their validity and the key is the leaf's.
+     */
+    public static List<String> keyPairErrors(String certKey, String keyKey, Path cert, Path key, Instant now) {
+        List<String> errors = new ArrayList<>();
+        keyPair(errors, certKey, keyKey, cert, key, now);
+        return errors;
+    }
+
     private static List<X509Certificate> certificates(List<String> errors, String key, Path file, Instant now) {
         try {
             List<X509Certificate> certs = ChainVerifier.readCertificates(file);
@@ -117,7 +127,7 @@ public final class ConfigFilesCheck {
     }
 
     /** Whether the key signs what the certificate's public key verifies. */
-    private static boolean matches(PrivateKey key, X509Certificate cert) {
+    public static boolean matches(PrivateKey key, X509Certificate cert) {
         String keyAlgorithm = cert.getPublicKey().getAlgorithm();
         String algorithm = switch (keyAlgorithm.toUpperCase(Locale.ROOT)) {
             case "RSA" -> "SHA256withRSA";

@@ -40,10 +40,11 @@ import java.util.Set;
  * @param admin the plain-HTTP admin port (metrics, health, JWKS)
  * @param rateLimitStore where rate-limit budgets live (memory, or Redis shared by every replica)
  * @param assertions the keys that sign identity assertions ({@code assertions:}), or null without any
+ * @param reload live reload of the certificate, key, CA and CRL files ({@code reload:})
  */
 public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<ServiceConfig> services,
         boolean auditEnabled, List<String> auditMask, Admin admin, StoreConfig rateLimitStore,
-        @Nullable AssertionKeys assertions) {
+        @Nullable AssertionKeys assertions, Reload reload) {
 
     public GatewayConfig {
         services = List.copyOf(services);
@@ -58,6 +59,13 @@ public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<Servi
      * @param host address it binds to (loopback by default: metrics are not for the internet)
      */
     public record Admin(int port, String host) {}
+
+    /**
+     * @param enabled whether changed files are reloaded while serving
+     * @param pollInterval how often file content is compared, besides change events (Kubernetes Secret
+     *     volumes swap a {@code ..data} symlink, which change events may miss)
+     */
+    public record Reload(boolean enabled, Duration pollInterval) {}
 
     /**
      * @param policies embedded: a Rego directory compiled with the pinned opa
@@ -128,6 +136,10 @@ public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<Servi
         List<String> mask = audit.strings("mask");
         audit.rejectUnknownKeys();
         StoreConfig store = RateLimitsConfig.store(root.section("rate_limits"), baseDir);
+        ConfigNode reloadNode = root.section("reload");
+        Reload reload = new Reload(reloadNode.bool("enabled", true),
+                Duration.ofMillis(reloadNode.integer("poll_interval_ms", 10_000, 100, 3_600_000)));
+        reloadNode.rejectUnknownKeys();
         AssertionKeys assertions = root.has("assertions") ? assertionKeys(root.section("assertions"), baseDir) : null;
         for (int i = 0; i < services.size(); i++) {
             if (services.get(i).assertion() != null && assertions == null && !root.has("assertions")) {
@@ -138,7 +150,7 @@ public record GatewayConfig(@Nullable String host, int port, Pdp pdp, List<Servi
         if (!errors.isEmpty()) {
             throw new ConfigException(name, errors);
         }
-        return new GatewayConfig(host, port, pdp, services, auditEnabled, mask, admin, store, assertions);
+        return new GatewayConfig(host, port, pdp, services, auditEnabled, mask, admin, store, assertions, reload);
     }
 
     private static Pdp pdp(ConfigNode n, Path baseDir) {

@@ -1,5 +1,6 @@
 package io.certgate.pep.tls;
 
+import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.ClientCertificateVerifier;
 import io.certgate.pdp.cert.CrlDistributionPoints;
@@ -7,6 +8,7 @@ import io.certgate.pdp.cert.OcspChecker;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.cert.VerifyResult;
 import io.certgate.pdp.cert.X509VerifyCodes;
+import io.certgate.pdp.reload.TrustMaterial;
 import io.certgate.pep.config.CaErrorStrategy;
 import io.certgate.pep.config.ServiceConfig;
 import io.certgate.pep.config.VerifyMode;
@@ -18,45 +20,60 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One service's client-certificate policy: the shared {@link ClientCertificateVerifier} (OpenSSL-compatible
  * chain verification against its CA bundle and CRLs, OCSP when enabled), then its verify mode and CA error
- * strategy.
+ * strategy. The CA bundle and CRLs can be replaced while serving ({@link #reload}): a fresh verifier, with an
+ * empty cache, is swapped in, so no verdict reached with the old trust material is reused.
  */
 public final class ClientVerifier {
     private final String service;
     private final ServiceConfig.Mtls mtls;
-    private final ClientCertificateVerifier verifier;
+    private final Clock clock;
+    @Nullable
+    private final OcspChecker ocsp;
+    @Nullable
+    private final CrlDistributionPoints distributionPoints;
+    private final AtomicReference<ClientCertificateVerifier> verifier = new AtomicReference<>();
 
     public ClientVerifier(String service, ServiceConfig.Mtls mtls, Clock clock) throws PemBundleException {
         this.service = service;
         this.mtls = mtls;
+        this.clock = clock;
+        // one OCSP checker (and cache) for every generation of the trust material
+        this.ocsp = mtls.ocspEnabled() ? OcspChecker.builder().softFail(mtls.ocspSoftFail()).clock(clock).build() : null;
         List<X509CRL> crls = new ArrayList<>();
         for (Path crl : mtls.crlFiles()) {
             crls.addAll(ChainVerifier.readCrls(crl));
         }
         List<X509Certificate> cas = mtls.caFile() == null ? List.of() : ChainVerifier.readCertificates(mtls.caFile());
         CrlDistributionPoints.Settings dp = mtls.crlDistributionPoints();
-        this.verifier = ClientCertificateVerifier.builder()
-                .trustAnchors(cas)
-                .crls(crls)
-                .crlDistributionPoints(dp == null ? null
-                        : CrlDistributionPoints.builder(dp).trustAnchors(cas).clock(clock).build())
-                .ocsp(mtls.ocspEnabled() ? OcspChecker.builder().softFail(mtls.ocspSoftFail()).clock(clock).build()
-                        : null)
-                .clock(clock)
-                .build();
+        // like OCSP, one for every generation: its fetched CRLs and metrics outlive a reload
+        this.distributionPoints = dp == null ? null : CrlDistributionPoints.builder(dp).trustAnchors(cas).clock(clock).build();
+        verifier.set(build(cas, crls));
+    }
+
+    private ClientCertificateVerifier build(List<X509Certificate> cas, List<X509CRL> crls) {
+        return ClientCertificateVerifier.builder().trustAnchors(cas).crls(crls).crlDistributionPoints(distributionPoints)
+                .ocsp(ocsp).clock(clock).build();
     }
 
     public ClientVerifier bindTo(MeterRegistry registry) {
-        verifier.bindTo(registry, "client_verification_" + service);
+        // the first generation's chain cache; later generations are not re-registered under the same name
+        verifier.get().bindTo(registry, "client_verification_" + service);
         return this;
     }
 
-    /** The CAs advertised to clients in the TLS CertificateRequest. */
+    /** Verifies with {@code material} from now on; verdicts cached with the previous material are dropped. */
+    public void reload(TrustMaterial material) {
+        verifier.set(build(material.cas(), material.crls()));
+    }
+
+    /** The CAs advertised to clients in the TLS CertificateRequest (those configured at start). */
     public List<X509Certificate> trustAnchors() {
-        return verifier.trustAnchors();
+        return verifier.get().trustAnchors();
     }
 
     public VerifyMode mode() {
@@ -78,7 +95,7 @@ public final class ClientVerifier {
                     tooLong, X509VerifyCodes.message(tooLong), waived(tooLong)));
         }
         try {
-            return verifier.verifyAsync(presented).thenApply(r -> outcome(presented, r));
+            return verifier.get().verifyAsync(presented).thenApply(r -> outcome(presented, r));
         } catch (IllegalArgumentException e) {
             // decoded by the TLS stack, but not a well-formed certificate (OpenSSL would not parse it): never
             // accepted, whatever the CA error strategy

@@ -16,13 +16,17 @@ import io.certgate.pdp.cert.VerifyResult;
 import io.certgate.pdp.config.InteropConfig;
 import io.certgate.pdp.input.PresentedCertificate;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.certgate.pdp.reload.FileWatcher;
+import io.certgate.pdp.reload.TrustMaterial;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -36,8 +40,14 @@ import java.util.function.Predicate;
 public final class ProxyTrust {
     private final InteropConfig config;
     private final List<Predicate<InetAddress>> trusted;
+    private final Clock clock;
     @Nullable
-    private final ClientCertificateVerifier verifier;
+    private final OcspChecker ocsp;
+    /** One for every generation of the CA bundle: its fetched CRLs and metrics outlive a reload. */
+    @Nullable
+    private CrlDistributionPoints distributionPoints;
+    /** Null content when forwarded chains are not verified again; replaced as a whole when the files change. */
+    private final AtomicReference<ClientCertificateVerifier> verifier = new AtomicReference<>();
 
     /**
      * @throws IllegalArgumentException if {@code verify_ca_file} or a {@code crl_files} entry cannot be read
@@ -46,10 +56,14 @@ public final class ProxyTrust {
     public ProxyTrust(InteropConfig config, Clock clock) {
         this.config = config;
         this.trusted = config.trustedProxies().stream().map(InetAddressPredicates::ofCidr).toList();
-        this.verifier = config.verifyCaFile() == null ? null : verifier(config, clock);
+        this.clock = clock;
+        InteropConfig.Ocsp o = config.ocsp();
+        // one OCSP checker (and cache) for every generation of the CA bundle and CRLs
+        this.ocsp = o.enabled() ? OcspChecker.builder().softFail(o.softFail()).clock(clock).build() : null;
+        this.verifier.set(config.verifyCaFile() == null ? null : verifier(config));
     }
 
-    private static ClientCertificateVerifier verifier(InteropConfig config, Clock clock) {
+    private ClientCertificateVerifier verifier(InteropConfig config) {
         List<String> errors = new ArrayList<>();
         List<X509Certificate> cas = List.of();
         try {
@@ -68,22 +82,39 @@ public final class ProxyTrust {
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", errors));
         }
-        InteropConfig.Ocsp ocsp = config.ocsp();
         CrlDistributionPoints.Settings dp = config.crlDistributionPoints();
-        return ClientCertificateVerifier.builder()
-                .trustAnchors(cas)
-                .crls(crls)
-                .crlDistributionPoints(dp == null ? null
-                        : CrlDistributionPoints.builder(dp).trustAnchors(cas).clock(clock).build())
-                .ocsp(ocsp.enabled() ? OcspChecker.builder().softFail(ocsp.softFail()).clock(clock).build() : null)
-                .clock(clock)
-                .build();
+        this.distributionPoints = dp == null ? null : CrlDistributionPoints.builder(dp).trustAnchors(cas).clock(clock).build();
+        return build(cas, crls);
+    }
+
+    private ClientCertificateVerifier build(List<X509Certificate> cas, List<X509CRL> crls) {
+        return ClientCertificateVerifier.builder().trustAnchors(cas).crls(crls).crlDistributionPoints(distributionPoints).ocsp(ocsp).clock(clock).build();
+    }
+
+    /**
+     * Reloads {@code interop.verify_ca_file} and {@code interop.crl_files} when they change (validated first: see
+     * {@link TrustMaterial}); verdicts cached with the old files are dropped with the old verifier.
+     */
+    public ProxyTrust watch(FileWatcher watcher) {
+        if (config.verifyCaFile() == null) {
+            return this;
+        }
+        List<Path> files = new ArrayList<>(List.of(config.verifyCaFile()));
+        files.addAll(config.crlFiles());
+        watcher.watch("interop", "verify_ca_file", files, () -> {
+            TrustMaterial t = TrustMaterial.read("interop.verify_ca_file", config.verifyCaFile(), "interop.crl_files",
+                    config.crlFiles(), clock.instant());
+            verifier.set(build(t.cas(), t.crls()));
+        });
+        return this;
     }
 
     /** Exports the re-verification caches ({@code cache="proxy_client_verification"}, {@code "ocsp"}). */
     public ProxyTrust bindTo(MeterRegistry registry) {
-        if (verifier != null) {
-            verifier.bindTo(registry, "proxy_client_verification");
+        ClientCertificateVerifier v = verifier.get();
+        if (v != null) {
+            // the first generation's cache; later generations are not registered again under the same name
+            v.bindTo(registry, "proxy_client_verification");
         }
         return this;
     }
@@ -100,7 +131,8 @@ public final class ProxyTrust {
      * @throws IllegalStateException if called on an event loop while re-verifying
      */
     public PresentedCertificate certificate(ForwardedCertificate fwd) throws CertificateParseException {
-        if (verifier == null) {
+        ClientCertificateVerifier v = verifier.get();
+        if (v == null) {
             return new PresentedCertificate(fwd.chainDer(), fwd.verified(), fwd.verifyCode(), fwd.verifyError());
         }
         if (Thread.currentThread() instanceof NonBlocking) {
@@ -111,7 +143,7 @@ public final class ProxyTrust {
         for (int i = 0; i < fwd.chainDer().size(); i++) {
             chain.add(CertificateIdentities.parse(fwd.chainDer().get(i), i));
         }
-        VerifyResult r = verifier.verifyAsync(chain).join();
+        VerifyResult r = v.verifyAsync(chain).join();
         return new PresentedCertificate(fwd.chainDer(), r.ok(), r.code(), r.ok() ? null : r.message());
     }
 
