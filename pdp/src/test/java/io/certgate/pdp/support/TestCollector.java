@@ -41,6 +41,7 @@ public final class TestCollector implements AutoCloseable {
     private final List<Received> accepted = new ArrayList<>();
     private volatile Mode mode = Mode.ACCEPT;
     private int unanswered;
+    private final List<CompletableFuture<HttpResponse>> hanging = new ArrayList<>();
 
     private TestCollector(TestPki pki) {
         this.server = Server.builder()
@@ -53,11 +54,13 @@ public final class TestCollector implements AutoCloseable {
                     return HttpResponse.of(req.aggregate().thenApply(agg -> {
                         Mode m = mode;
                         if (m == Mode.HANG) {
+                            CompletableFuture<HttpResponse> never = new CompletableFuture<>();
                             synchronized (this) {
                                 unanswered++;
+                                hanging.add(never);
                                 notifyAll();
                             }
-                            return HttpResponse.of(new CompletableFuture<HttpResponse>());
+                            return HttpResponse.of(never);
                         }
                         if (m == Mode.FAIL) {
                             return HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE);
@@ -83,8 +86,17 @@ public final class TestCollector implements AutoCloseable {
         return "https://localhost:" + server.activeLocalPort();
     }
 
+    /** Switches the mode; requests left hanging are answered 503 (the collector restarted). */
     public void mode(Mode m) {
         mode = m;
+        List<CompletableFuture<HttpResponse>> release;
+        synchronized (this) {
+            release = m == Mode.HANG ? List.of() : List.copyOf(hanging);
+            if (m != Mode.HANG) {
+                hanging.clear();
+            }
+        }
+        release.forEach(f -> f.complete(HttpResponse.of(HttpStatus.SERVICE_UNAVAILABLE)));
     }
 
     /** Requests accepted so far. */
