@@ -2,15 +2,13 @@ package io.certgate.pdp.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.certgate.pdp.Pdp;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.decision.Decision;
+import io.certgate.pdp.support.DecisionLines;
 import io.certgate.pdp.support.TestBundles;
 import io.certgate.pdp.support.TestCollector;
 import io.certgate.testdata.TestPki;
@@ -32,7 +30,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** Decision events reach a real collector over mTLS: once each, masked, and without ever holding up a decision. */
 class DecisionLogUploadTest {
@@ -115,11 +112,7 @@ class DecisionLogUploadTest {
 
     @Test
     void everyDecisionArrivesOnceMaskedWithTokenAndClientCertificate() throws Exception {
-        ListAppender<ILoggingEvent> stdout = new ListAppender<>();
-        Logger console = (Logger) LoggerFactory.getLogger("certgate.decisions");
-        stdout.start();
-        console.addAppender(stdout);
-        try {
+        try (DecisionLines stdout = DecisionLines.attach()) {
             // a generous timeout: an answer that comes late on a loaded machine would make a retry (a duplicate)
             start("/logs/exactly-once", 60, "{min_delay_seconds: 1, max_delay_seconds: 1, upload_size_limit_bytes: 4096}");
             List<String> made = new ArrayList<>();
@@ -163,10 +156,9 @@ class DecisionLogUploadTest {
             }
 
             // stdout carries the same events, masked alike
-            pdp.close();
             List<JsonNode> lines = new ArrayList<>();
-            for (ILoggingEvent line : stdout.list) {
-                lines.add(json.readTree(line.getFormattedMessage()));
+            for (String id : made) {
+                lines.add(stdout.line(id));
             }
             assertThat(ids(lines)).containsExactlyInAnyOrderElementsOf(made);
             assertThat(lines).allSatisfy(l -> {
@@ -174,8 +166,6 @@ class DecisionLogUploadTest {
                 assertThat(l.path("erased")).hasSize(2);
             });
             assertThat(dropped("buffer_full") + dropped("queue_full") + dropped("too_large")).isZero();
-        } finally {
-            console.detachAppender(stdout);
         }
     }
 
