@@ -20,6 +20,9 @@ import io.certgate.pdp.input.InputEnricher;
 import io.certgate.pdp.input.TimeFacts;
 import io.certgate.pdp.opa.OpaToolchain;
 import io.certgate.pdp.pip.AttributeProviders;
+import io.certgate.pdp.remote.InstanceLabels;
+import io.certgate.pdp.remote.ServiceClient;
+import io.certgate.pdp.status.StatusReporter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.file.Path;
@@ -39,6 +42,10 @@ public final class Pdp implements AutoCloseable {
     private final ObjectMapper json;
     @Nullable
     private final AttributeProviders providers;
+    private final InstanceLabels labels;
+    private final DecisionLog decisionLog;
+    @Nullable
+    private final StatusReporter status;
 
     private Pdp(PdpConfig config, MeterRegistry registry, Clock clock, boolean requireDefaultEntrypoint) {
         this.config = config;
@@ -54,9 +61,20 @@ public final class Pdp implements AutoCloseable {
         CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
         this.providers = AttributeProviders.create(config.providers(), clock, json, registry);
         InputEnricher enricher = new InputEnricher(new TimeFacts(clock, config.timezone()), certs, expiry, providers);
-        DecisionLog log = new DecisionLog(json, config.maskedInputPaths(), config.decisionLog());
-        this.decisions = new DecisionService(engine, enricher, log, json, config.entrypoint(),
+        this.labels = InstanceLabels.forThisProcess();
+        this.decisionLog = DecisionLog.start(json, clock, config.decisionLogs(), labels,
+                client(config, config.decisionLogs().service()), registry);
+        this.decisions = new DecisionService(engine, enricher, decisionLog, json, config.entrypoint(),
                 config.decisionCacheSize(), registry);
+        this.status = config.status().enabled()
+                ? new StatusReporter(config.status(), bundles, decisionLog::state, labels,
+                        client(config, config.status().service()), registry, json)
+                : null;
+    }
+
+    @Nullable
+    private static ServiceClient client(PdpConfig config, @Nullable String service) {
+        return service == null ? null : new ServiceClient(config.services().get(service));
     }
 
     /**
@@ -82,6 +100,9 @@ public final class Pdp implements AutoCloseable {
         Pdp pdp = new Pdp(config, registry, clock, requireDefaultEntrypoint);
         pdp.bundles.pollOnce();
         pdp.bundles.start(config.pollInterval());
+        if (pdp.status != null) {
+            pdp.status.start();
+        }
         return pdp;
     }
 
@@ -131,9 +152,18 @@ public final class Pdp implements AutoCloseable {
         return providers;
     }
 
+    /** Which PDP this is, in decision logs and status reports. */
+    public InstanceLabels labels() {
+        return labels;
+    }
+
     @Override
     public void close() {
+        if (status != null) {
+            status.close();
+        }
         bundles.close();
+        decisionLog.close();
         engine.close();
         if (providers != null) {
             providers.close();

@@ -53,6 +53,8 @@ class ApiKeyStoreTest {
     static final Map<String, String> keys = new ConcurrentHashMap<>();
     static final List<String> asked = new CopyOnWriteArrayList<>();
     static final List<ILoggingEvent> decisions = new CopyOnWriteArrayList<>();
+    /** Decision log lines there were before the last request. */
+    static volatile int linesBefore;
     static ch.qos.logback.core.AppenderBase<ILoggingEvent> appender;
 
     @BeforeAll
@@ -97,7 +99,10 @@ class ApiKeyStoreTest {
         appender = new ch.qos.logback.core.AppenderBase<>() {
             @Override
             protected void append(ILoggingEvent event) {
-                decisions.add(event);
+                synchronized (decisions) {
+                    decisions.add(event);
+                    decisions.notifyAll();
+                }
             }
         };
         appender.start();
@@ -130,6 +135,7 @@ class ApiKeyStoreTest {
     }
 
     private static Resp withKey(String key) {
+        linesBefore = decisions.size();
         return E2e.get(e.client(port, ORDERS, null), "/orders", "x-api-key", key);
     }
 
@@ -193,8 +199,21 @@ class ApiKeyStoreTest {
         assertThat(e.upstream.count()).isZero();
     }
 
+    /** The newest decision log line with an api_key from the last request (written asynchronously: waits for it). */
     private static JsonNode lastDecision() {
-        for (int i = decisions.size() - 1; i >= 0; i--) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        synchronized (decisions) {
+            while (decisions.subList(linesBefore, decisions.size()).stream()
+                    .noneMatch(l -> l.getFormattedMessage().contains("\"api_key\""))
+                    && System.nanoTime() < deadline) {
+                try {
+                    decisions.wait(1000);
+                } catch (InterruptedException ex) {
+                    throw new IllegalStateException(ex);
+                }
+            }
+        }
+        for (int i = decisions.size() - 1; i >= linesBefore; i--) {
             String m = decisions.get(i).getFormattedMessage();
             if (m.contains("\"api_key\"")) {
                 try {

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,11 +38,15 @@ public final class BundleManager implements AutoCloseable {
     @Nullable
     private ScheduledExecutorService poller;
 
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
     private volatile Instant activatedAt;
     @Nullable
     private volatile Rejection lastRejection; // one reference, so status never mixes two rejections
 
     private record Rejection(String message, Instant at, RejectionReason reason) {}
+    private volatile Instant lastRequestAt;
+    private volatile Instant lastDownloadAt;
 
     public BundleManager(BundleSource source, BundleReader reader, PolicyEngine engine, Clock clock,
             MeterRegistry registry) {
@@ -75,6 +80,7 @@ public final class BundleManager implements AutoCloseable {
     /** Polls once, synchronously. Returns true when a new bundle was activated. */
     public synchronized boolean pollOnce() {
         byte[] bytes;
+        lastRequestAt = clock.instant();
         try {
             bytes = source.poll();
         } catch (Exception e) {
@@ -84,6 +90,7 @@ public final class BundleManager implements AutoCloseable {
         if (bytes == null) {
             return false;
         }
+        lastDownloadAt = clock.instant();
         try {
             Bundle bundle = reader.read(bytes, source.describe());
             LoadedPolicy policy = engine.activate(bundle);
@@ -93,10 +100,26 @@ public final class BundleManager implements AutoCloseable {
                     Tags.of("revision", policy.revision(), "source", source.describe()), 1)), true);
             log.info("activated bundle {} from {} with entrypoints {}", policy.revision(), source.describe(),
                     policy.entrypoints());
+            changed();
             return true;
         } catch (BundleException e) {
             reject(e.reason(), "rejected bundle: " + e.getMessage());
             return false;
+        }
+    }
+
+    /** Runs {@code listener} after each activation and rejection (on the polling thread; keep it short). */
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    private void changed() {
+        for (Runnable l : listeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                log.warn("a bundle change listener failed", e);
+            }
         }
     }
 
@@ -120,7 +143,8 @@ public final class BundleManager implements AutoCloseable {
         return new BundleStatus(source.describe(), p == null ? null : p.revision(), activatedAt,
                 p == null ? List.of() : p.entrypoints().stream().sorted().toList(), r == null ? null : r.message(),
                 r == null ? null : r.at(), r == null ? null : r.reason(), (long) activations.count(),
-                (long) rejections.values().stream().mapToDouble(Counter::count).sum());
+                (long) rejections.values().stream().mapToDouble(Counter::count).sum(), lastRequestAt,
+                lastDownloadAt);
     }
 
     private void reject(RejectionReason reason, String why) {
@@ -131,6 +155,7 @@ public final class BundleManager implements AutoCloseable {
         } else {
             log.error("{} (reason {}; bundle {} keeps serving)", why, reason.label(), engine.active().revision());
         }
+        changed();
     }
 
     private static String message(Exception e) {

@@ -16,7 +16,10 @@ import java.util.List;
  * @param lastErrorReason its class, as the {@code reason} label of {@code pdp_bundle_rejections_total}
  * @param activations bundles activated since start
  * @param rejections bundles or loads rejected since start
+ * @param lastRequestAt when the source was last polled, null before the first poll
+ * @param lastDownloadAt when the source last delivered a new bundle (activated or not)
  */
 public record BundleStatus(String source, @Nullable String revision, @Nullable Instant activatedAt,
         List<String> entrypoints, @Nullable String lastError, @Nullable Instant lastErrorAt,
-        @Nullable RejectionReason lastErrorReason, long activations, long rejections) {}
+        @Nullable RejectionReason lastErrorReason, long activations, long rejections, @Nullable Instant lastRequestAt,
+        @Nullable Instant lastDownloadAt) {}

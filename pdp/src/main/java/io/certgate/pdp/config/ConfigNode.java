@@ -6,7 +6,9 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -75,6 +77,21 @@ public final class ConfigNode {
         List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
         return names;
+    }
+
+    /** A mapping of named mappings ({@code services: {a: {...}, b: {...}}}), each a cursor at {@code key.name}. */
+    public Map<String, ConfigNode> namedSections() {
+        Map<String, ConfigNode> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            read.add(e.getKey());
+            if (!e.getValue().isObject()) {
+                error(e.getKey(), "must be a mapping, got " + e.getValue().getNodeType().name().toLowerCase());
+            } else {
+                out.put(e.getKey(), new ConfigNode(e.getValue(), at(e.getKey()), errors));
+            }
+        }
+        return out;
     }
 
     /** Whether the key is present (and not null). */

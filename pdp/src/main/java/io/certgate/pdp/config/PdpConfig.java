@@ -3,8 +3,11 @@ package io.certgate.pdp.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.certgate.pdp.bundle.BundleVerification;
+import io.certgate.pdp.audit.DecisionLogsConfig;
 import io.certgate.pdp.engine.EngineOptions;
 import io.certgate.pdp.pip.ProvidersConfig;
+import io.certgate.pdp.remote.RemoteService;
+import io.certgate.pdp.status.StatusConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +16,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code pdp.yaml}. Every key is optional; the defaults serve the embedded reference policy on 127.0.0.1:8181.
@@ -30,17 +34,18 @@ import java.util.List;
  * @param timezone the zone of {@code input.time}
  * @param certificateCacheSize parsed client certificates kept
  * @param decisionCacheSize decisions kept for their TTL (0 disables)
- * @param decisionLog whether decisions are logged
- * @param maskedInputPaths input fields replaced by {@code ***} in the decision log
+ * @param decisionLogs the decision log: stdout, upload, masking ({@code decision_logs:}, OPA's names)
  * @param providers attribute providers (groups, device posture, MFA) that fill the input
  * @param interop how forward-auth, Envoy ext_authz and AuthZEN callers are trusted ({@code interop:})
  * @param verification how bundle signatures are verified ({@code bundle.verification}); null = not checked
+ * @param services management servers decision logs and status reports go to ({@code services:})
+ * @param status status reports ({@code status:}, OPA's names)
  */
 public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable String bundle, @Nullable Path policies,
         Duration pollInterval, String entrypoint, List<String> extraEntrypoints, EngineOptions engine,
-        ZoneId timezone, int certificateCacheSize, int decisionCacheSize, boolean decisionLog,
-        List<String> maskedInputPaths, ProvidersConfig providers, InteropConfig interop,
-        @Nullable BundleVerification verification) {
+        ZoneId timezone, int certificateCacheSize, int decisionCacheSize, DecisionLogsConfig decisionLogs,
+        ProvidersConfig providers, InteropConfig interop, @Nullable BundleVerification verification,
+        Map<String, RemoteService> services, StatusConfig status) {
 
     public static final String DEFAULT_ENTRYPOINT = "mtls/authz/decision";
     public static final String DEFAULT_HOST = "127.0.0.1";
@@ -48,14 +53,14 @@ public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable St
 
     public PdpConfig {
         extraEntrypoints = List.copyOf(extraEntrypoints);
-        maskedInputPaths = List.copyOf(maskedInputPaths);
+        services = Map.copyOf(services);
     }
 
     public static PdpConfig defaults() {
         return new PdpConfig(DEFAULT_HOST, DEFAULT_PORT, 1024 * 1024, null, null, Duration.ofSeconds(10),
-                DEFAULT_ENTRYPOINT, List.of(), EngineOptions.defaults(), ZoneId.of("UTC"), 10_000, 10_000, true,
-                List.of("request.headers.authorization", "request.headers.cookie"), ProvidersConfig.none(),
-                InteropConfig.defaults(), null);
+                DEFAULT_ENTRYPOINT, List.of(), EngineOptions.defaults(), ZoneId.of("UTC"), 10_000, 10_000,
+                DecisionLogsConfig.defaults(), ProvidersConfig.none(), InteropConfig.defaults(), null, Map.of(),
+                StatusConfig.off());
     }
 
     public static PdpConfig load(Path file) throws ConfigException, IOException {
@@ -115,10 +120,10 @@ public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable St
         int decisionCache = caches.integer("decisions", d.decisionCacheSize(), 0, 10_000_000);
         caches.rejectUnknownKeys();
 
-        ConfigNode dlog = root.section("decision_log");
-        boolean logEnabled = dlog.bool("enabled", d.decisionLog());
-        List<String> mask = dlog.strings("mask");
-        dlog.rejectUnknownKeys();
+        Map<String, RemoteService> services = RemoteService.parse(root.section("services"));
+        DecisionLogsConfig logs = DecisionLogsConfig.parse(root.section("decision_logs"), root.section("decision_log"),
+                root.has("decision_log"), root.has("decision_logs"), services.keySet());
+        StatusConfig status = StatusConfig.parse(root.section("status"), services.keySet());
 
         ProvidersConfig providers = ProvidersConfig.parse(root.section("providers"));
         InteropConfig interop = InteropConfig.parse(root.section("interop"));
@@ -135,29 +140,28 @@ public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable St
         return new PdpConfig(host, port, maxBody, bundle, policies == null ? null : Path.of(policies),
                 Duration.ofSeconds(poll), entrypoint, extra,
                 new EngineOptions(poolSize, Duration.ofMillis(acquire), Duration.ofMillis(evalTimeout), memoryMb * 16),
-                zone, certCache, decisionCache, logEnabled, mask.isEmpty() ? d.maskedInputPaths() : mask, providers,
-                interop, verification);
+                zone, certCache, decisionCache, logs, providers, interop, verification, services, status);
     }
 
-    /** A copy with another decision cache size (0 disables) and decision log switch. */
+    /** A copy with another decision cache size (0 disables); {@code log} false turns the decision log off. */
     public PdpConfig withDecisionCache(int size, boolean log) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, timezone, certificateCacheSize, size, log, maskedInputPaths, providers, interop,
-                verification);
+                engine, timezone, certificateCacheSize, size, log ? decisionLogs : DecisionLogsConfig.off(), providers,
+                interop, verification, services, status);
     }
 
     /** A copy with other evaluator pool settings. */
     public PdpConfig withEngine(EngineOptions options) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                options, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop,
-                verification);
+                options, timezone, certificateCacheSize, decisionCacheSize, decisionLogs, providers, interop,
+                verification, services, status);
     }
 
     /** A copy with {@code input.time} in another zone. */
     public PdpConfig withTimezone(ZoneId zone) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, zone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop,
-                verification);
+                engine, zone, certificateCacheSize, decisionCacheSize, decisionLogs, providers, interop,
+                verification, services, status);
     }
 
     /** A copy with command-line overrides applied (null = keep). */
@@ -167,23 +171,22 @@ public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable St
                 policies != null ? null : (bundle != null ? bundle : this.bundle),
                 bundle != null ? null : (policies != null ? policies : this.policies),
                 pollInterval, entrypoint != null ? entrypoint : this.entrypoint, extraEntrypoints, engine, timezone,
-                certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers, interop,
-                verification);
+                certificateCacheSize, decisionCacheSize, decisionLogs, providers, interop,
+                verification, services, status);
     }
 
     /** A copy that verifies bundle signatures with {@code settings} (null: signatures are not checked). */
     public PdpConfig withVerification(@Nullable BundleVerification settings) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers,
-                interop, settings);
+                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLogs, providers,
+                interop, settings, services, status);
     }
 
     /** A copy listening on another address. */
     public PdpConfig withAddress(ListenAddress address) {
         return new PdpConfig(address.host(), address.port(), maxRequestBytes, bundle, policies, pollInterval,
-                entrypoint, extraEntrypoints, engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog,
-                maskedInputPaths, providers, interop,
-                verification);
+                entrypoint, extraEntrypoints, engine, timezone, certificateCacheSize, decisionCacheSize, decisionLogs,
+                providers, interop, verification, services, status);
     }
 
     /** The address to listen on. */
@@ -194,14 +197,14 @@ public record PdpConfig(String host, int port, int maxRequestBytes, @Nullable St
     /** A copy with other attribute providers. */
     public PdpConfig withProviders(ProvidersConfig other) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, other, interop,
-                verification);
+                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLogs, other, interop,
+                verification, services, status);
     }
 
     /** A copy with other interop settings. */
     public PdpConfig withInterop(InteropConfig settings) {
         return new PdpConfig(host, port, maxRequestBytes, bundle, policies, pollInterval, entrypoint, extraEntrypoints,
-                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLog, maskedInputPaths, providers,
-                settings, verification);
+                engine, timezone, certificateCacheSize, decisionCacheSize, decisionLogs, providers,
+                settings, verification, services, status);
     }
 }

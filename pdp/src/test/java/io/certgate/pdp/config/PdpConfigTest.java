@@ -3,8 +3,13 @@ package io.certgate.pdp.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.certgate.pdp.audit.DecisionLogsConfig;
+import io.certgate.pdp.audit.Reporting;
 import io.certgate.pdp.cert.CrlDistributionPoints;
 import io.certgate.pdp.engine.EngineOptions;
+import io.certgate.pdp.remote.RemoteService;
+import io.certgate.pdp.status.StatusConfig;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +38,10 @@ class PdpConfigTest {
         assertThat(d.timezone()).isEqualTo(ZoneId.of("UTC"));
         assertThat(d.certificateCacheSize()).isEqualTo(10_000);
         assertThat(d.decisionCacheSize()).isEqualTo(10_000);
-        assertThat(d.decisionLog()).isTrue();
-        assertThat(d.maskedInputPaths()).containsExactly("request.headers.authorization", "request.headers.cookie");
+        assertThat(d.decisionLogs()).isEqualTo(new DecisionLogsConfig(true, null, "/logs", Reporting.defaults(),
+                List.of("/input/request/headers/authorization", "/input/request/headers/cookie")));
+        assertThat(d.services()).isEmpty();
+        assertThat(d.status().enabled()).isFalse();
     }
 
     @ParameterizedTest
@@ -80,8 +87,40 @@ class PdpConfigTest {
         assertThat(c.timezone()).isEqualTo(ZoneId.of("Europe/Berlin"));
         assertThat(c.certificateCacheSize()).isZero();
         assertThat(c.decisionCacheSize()).isEqualTo(500);
-        assertThat(c.decisionLog()).isFalse();
-        assertThat(c.maskedInputPaths()).containsExactly("request.headers.x-api-key");
+        // the older decision_log section: enabled is console, dotted input paths become pointers
+        assertThat(c.decisionLogs().console()).isFalse();
+        assertThat(c.decisionLogs().mask()).containsExactly("/input/request/headers/x-api-key");
+    }
+
+    @Test
+    void decisionLogUploadAndStatusWithOpaNames(@TempDir Path dir) throws Exception {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "ca");
+        Path cert = Files.writeString(dir.resolve("pdp.pem"), "cert");
+        Path key = Files.writeString(dir.resolve("pdp.key"), "key");
+        PdpConfig c = PdpConfig.parse("""
+                services:
+                  control:
+                    url: https://control.example.com/v1/
+                    response_header_timeout_seconds: 3
+                    credentials: {bearer: {token: s3cret}}
+                    tls: {client_cert: %s, client_key: %s, ca_file: %s}
+                decision_logs:
+                  service: control
+                  resource: audit/decisions
+                  console: false
+                  mask: [/input/request/headers/x-api-key, /result/headers/x-token]
+                  reporting: {min_delay_seconds: 2, max_delay_seconds: 4, upload_size_limit_bytes: 4096,
+                              buffer_size_limit_bytes: 8192, buffer_size_limit_events: 50}
+                status: {service: control, partition_name: eu-1, console: true, interval_seconds: 30}
+                """.formatted(cert, key, ca), "pdp.yaml");
+        assertThat(c.services()).containsOnlyKeys("control");
+        assertThat(c.services().get("control")).isEqualTo(new RemoteService("control",
+                URI.create("https://control.example.com/v1"), "s3cret", cert, key, ca, Duration.ofSeconds(3)));
+        assertThat(c.decisionLogs()).isEqualTo(new DecisionLogsConfig(false, "control", "/audit/decisions",
+                new Reporting(2, 4, 4096, 8192, 50),
+                List.of("/input/request/headers/x-api-key", "/result/headers/x-token")));
+        assertThat(c.status()).isEqualTo(new StatusConfig("control", "eu-1", true, Duration.ofSeconds(30)));
+        assertThat(c.status().resource()).isEqualTo("/status/eu-1");
     }
 
     @Test
@@ -146,6 +185,22 @@ class PdpConfigTest {
             "'time: {tz: UTC}'                            | time.tz: unknown key",
             "'caches: {certs: 1}'                         | caches.certs: unknown key",
             "'decision_log: {enable: true}'               | decision_log.enable: unknown key",
+            "'decision_logs: {consol: true}'              | decision_logs.consol: unknown key",
+            "'decision_logs: {service: nowhere}'          | decision_logs.service: 'nowhere' is not under services (known: none)",
+            "'decision_logs: {mask: [input.password]}'    | decision_logs.mask[0]: is not a JSON pointer",
+            "'decision_logs: {mask: [/subject/id]}'       | decision_logs.mask[0]: must be a JSON pointer below /input or /result",
+            "'decision_logs: {mask: [/input]}'            | decision_logs.mask[0]: must be a JSON pointer below /input or /result",
+            "'decision_logs: {reporting: {min_delay_seconds: 5, max_delay_seconds: 2}}' | decision_logs.reporting.max_delay_seconds: must be at least min_delay_seconds (5), got 2",
+            "'decision_logs: {reporting: {upload_size_limit_bytes: 4096, buffer_size_limit_bytes: 2048}}' | decision_logs.reporting.buffer_size_limit_bytes: must be at least upload_size_limit_bytes (4096), got 2048",
+            "'{decision_log: {enabled: false}, decision_logs: {console: false}}' | decision_log.enabled: decision_log is the older form of decision_logs",
+            "'services: {c: {url: ftp://x}}'              | services.c.url: must be an http(s) URL, got 'ftp://x'",
+            "'services: {c: {}}'                          | services.c.url: is required",
+            "'services: {c: 1}'                           | services.c: must be a mapping, got number",
+            "'services: {c: {url: \"http://x\", credentials: {bearer: {}}}}' | services.c.credentials.bearer.token: is required (or token_env)",
+            "'services: {c: {url: \"http://x\", credentials: {bearer: {token_env: CERTGATE_NO_SUCH_VARIABLE}}}}' | services.c.credentials.bearer.token_env: environment variable CERTGATE_NO_SUCH_VARIABLE is not set",
+            "'services: {c: {url: \"https://x\", tls: {ca_file: /nonexistent/ca.pem}}}' | services.c.tls.ca_file: cannot read /nonexistent/ca.pem",
+            "'status: {service: nowhere}'                 | status.service: 'nowhere' is not under services (known: none)",
+            "'status: {partition_name: a/b}'              | status.partition_name: must be one URL path segment",
             // semantic errors
             "'time: {timezone: Mars/Olympus_Mons}'        | time.timezone: 'Mars/Olympus_Mons' is not an IANA time zone",
             "'time: {timezone: \"\"}'                     | time.timezone: '' is not an IANA time zone",
@@ -164,8 +219,8 @@ class PdpConfigTest {
     void unknownTopLevelKeyListsTheKnownOnes() {
         assertThatThrownBy(() -> PdpConfig.parse("listen: {port: 1}", "pdp.yaml"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).containsExactly(
-                        "listen: unknown key (known: bundle, caches, decision_log, engine, interop, policy, providers, server,"
-                                + " time)"));
+                        "listen: unknown key (known: bundle, caches, decision_log, decision_logs, engine, interop, policy,"
+                                + " providers, server, services, status, time)"));
     }
 
     @Test

@@ -2,9 +2,6 @@ package io.certgate.pdp.pip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +14,7 @@ import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.decision.Decision;
 import io.certgate.pdp.decision.Effect;
 import io.certgate.pdp.decision.Reason;
+import io.certgate.pdp.support.DecisionLines;
 import io.certgate.testdata.MutableClock;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -30,7 +28,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The reference policy with all three providers against real servers (LDAP in memory, posture and
@@ -52,7 +49,8 @@ class AttributeProvidersPdpTest {
 
     MutableClock clock;
     Pdp pdp;
-    ListAppender<ILoggingEvent> decisionLog;
+    DecisionLines decisionLog;
+    String lastDecisionId;
 
     @BeforeAll
     static void servers() throws Exception {
@@ -103,9 +101,7 @@ class AttributeProvidersPdpTest {
                 TestIssuer.ISSUER, TestIssuer.AUDIENCE, resilience), "test");
         pdp = Pdp.start(config, new SimpleMeterRegistry(), clock);
         assertThat(pdp.bundles().status().revision()).isEqualTo("reference");
-        decisionLog = new ListAppender<>();
-        decisionLog.start();
-        ((Logger) LoggerFactory.getLogger("certgate.decisions")).addAppender(decisionLog);
+        decisionLog = DecisionLines.attach();
     }
 
     @AfterEach
@@ -113,7 +109,7 @@ class AttributeProvidersPdpTest {
         posture.mode(ChaosHttpServer.Mode.NORMAL);
         issuer.server.mode(ChaosHttpServer.Mode.NORMAL);
         directory.server.setProcessingDelayMillis(0);
-        ((Logger) LoggerFactory.getLogger("certgate.decisions")).detachAppender(decisionLog);
+        decisionLog.close();
         pdp.close();
     }
 
@@ -136,15 +132,18 @@ class AttributeProvidersPdpTest {
      * reason and "no answer within", where waiting for it would have yielded its answer.
      */
     Decision decide(ObjectNode input) throws Exception {
-        return pdp.decisions().decide(null, input, null, false);
+        Decision d = pdp.decisions().decide(null, input, null, false);
+        lastDecisionId = d.decisionId();
+        return d;
     }
 
     static List<String> codes(Decision d) {
         return d.reasons().stream().map(Reason::code).toList();
     }
 
+    /** The log line of the last decision (written asynchronously: waits for it). */
     JsonNode lastLogLine() throws Exception {
-        return JSON.readTree(decisionLog.list.get(decisionLog.list.size() - 1).getFormattedMessage());
+        return decisionLog.line(lastDecisionId);
     }
 
     @Test
@@ -187,7 +186,9 @@ class AttributeProvidersPdpTest {
         ObjectNode in = input("alice@corp.example.com", null);
         in.putObject("mfa").put("verified", true).put("status", "ok").put("age_seconds", 1).put("token_bound", true)
                 .put("acr", "urn:example:acr:mfa");
-        JsonNode result = pdp.decisions().evaluateRaw("mtls/authz/decision", in).result().orElseThrow();
+        var raw = pdp.decisions().evaluateRaw("mtls/authz/decision", in);
+        lastDecisionId = raw.decisionId();
+        JsonNode result = raw.result().orElseThrow();
         assertThat(result.get("effect").asText()).isEqualTo("challenge");
         assertThat(in.at("/subject/groups_status").asText()).isEqualTo("ok");
         assertThat(lastLogLine().at("/providers/mfa/status").asText()).isEqualTo("absent");
