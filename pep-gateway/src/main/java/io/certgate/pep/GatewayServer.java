@@ -23,6 +23,7 @@ import io.certgate.pdp.cert.CertificateIdentities;
 import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.config.ListenAddress;
+import io.certgate.pdp.server.ShutdownGrace;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.engine.EngineOptions;
 import io.certgate.pep.assertion.AssertionKeys;
@@ -71,6 +72,12 @@ public final class GatewayServer implements AutoCloseable {
     private static final long MAX_LOCAL_KEYS = 100_000;
 
     public GatewayServer(GatewayConfig config, MeterRegistry registry, Clock clock) throws PemBundleException {
+        this(config, registry, clock, ShutdownGrace.NONE);
+    }
+
+    /** {@code grace}: how {@link #close()} drains the requests in flight on the TLS port. */
+    public GatewayServer(GatewayConfig config, MeterRegistry registry, Clock clock, ShutdownGrace grace)
+            throws PemBundleException {
         StoreConfig store = config.rateLimitStore();
         // one store for every service; a shared one connects first, so a wrong URL fails the start
         // before anything else is started
@@ -84,7 +91,7 @@ public final class GatewayServer implements AutoCloseable {
         CertificateIdentities identities = new CertificateIdentities(clock, 10_000).bindTo(registry, "gateway_certificate_identity");
         AccessLog audit = new AccessLog(new ObjectMapper(), new HashSet<>(config.auditMask()), config.auditEnabled());
 
-        ServerBuilder sb = Server.builder().meterRegistry(registry);
+        ServerBuilder sb = Server.builder().meterRegistry(registry).gracefulShutdown(grace.toArmeria());
         if (config.host() == null) {
             sb.https(config.port());
         } else {

@@ -26,6 +26,11 @@ public final class PdpServer implements AutoCloseable {
     private final Server server;
 
     public PdpServer(Pdp pdp, PrometheusMeterRegistry registry) {
+        this(pdp, registry, ShutdownGrace.NONE);
+    }
+
+    /** {@code grace}: how {@link #close()} drains the requests in flight. */
+    public PdpServer(Pdp pdp, PrometheusMeterRegistry registry, ShutdownGrace grace) {
         ProxyTrust proxies = new ProxyTrust(pdp.config().interop(), Clock.systemUTC()).bindTo(registry);
         AuthzenService authzen = new AuthzenService(pdp.decisions(), pdp.config().interop().authzenEntrypoint(),
                 pdp.json());
@@ -44,6 +49,7 @@ public final class PdpServer implements AutoCloseable {
                 // gRPC enforces the limit per message (RESOURCE_EXHAUSTED); framing needs a little slack.
                 .maxRequestLength(pdp.config().maxRequestBytes() + 16 * 1024)
                 .requestTimeout(Duration.ofSeconds(10))
+                .gracefulShutdown(grace.toArmeria())
                 .service(grpc)
                 .route().pathPrefix(OpaDataService.PREFIX).maxRequestLength(pdp.config().maxRequestBytes())
                 .errorHandler(OpaDataService.errorHandler(pdp.json()))
