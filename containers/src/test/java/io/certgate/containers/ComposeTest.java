@@ -6,9 +6,14 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import com.github.dockerjava.api.model.Container;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,13 +45,16 @@ class ComposeTest {
         Images.build();
         String project = "certgate-test-" + UUID.randomUUID().toString().substring(0, 8);
         int gatewayPort = freePort();
+        int adminPort = freePort();
         Map<String, String> env = Map.of("CERTGATE_PDP_IMAGE", Images.PDP, "CERTGATE_GATEWAY_IMAGE", Images.GATEWAY,
                 "CERTGATE_GATEWAY_PORT", String.valueOf(gatewayPort), "CERTGATE_PDP_PORT", String.valueOf(freePort()),
-                "CERTGATE_ADMIN_PORT", String.valueOf(freePort()));
+                "CERTGATE_ADMIN_PORT", String.valueOf(adminPort));
         List<String> base = new ArrayList<>(compose);
         base.addAll(List.of("-p", project, "-f", Images.repo().resolve("deploy/compose/docker-compose.yml").toString()));
         try {
             run(env, base, "up", "-d");
+            // up -d returns once the gateway's container runs, not once its JVM listens
+            awaitHealthy(adminPort);
             Path pki = tmp.resolve("demo-pki");
             run(env, List.of("docker", "cp", setupContainer(project) + ":/var/lib/certgate/pki", pki.toString()));
             Curl curl = new Curl(pki, "127.0.0.1", gatewayPort);
@@ -86,6 +94,28 @@ class ComposeTest {
                 .exec();
         assertThat(found).as("the setup container of " + project).hasSize(1);
         return found.get(0).getId();
+    }
+
+    /** Polls the gateway's admin /health until it answers 200, for at most {@link Containers#STARTUP}. */
+    private static void awaitHealthy(int adminPort) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/health"))
+                .timeout(Duration.ofSeconds(10)).build();
+        Instant end = Instant.now().plus(Containers.STARTUP);
+        String last = "no answer";
+        while (Instant.now().isBefore(end)) {
+            try {
+                HttpResponse<String> r = http.send(health, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = r.statusCode() + " " + r.body();
+            } catch (IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(250); // nothing to wait on but the next poll
+        }
+        throw new AssertionError("the gateway's /health did not answer 200 within " + Containers.STARTUP + ": " + last);
     }
 
     private static int freePort() throws IOException {

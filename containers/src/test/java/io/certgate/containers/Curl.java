@@ -2,6 +2,9 @@ package io.certgate.containers;
 
 import com.linecorp.armeria.common.annotation.Nullable;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,9 +22,12 @@ final class Curl {
     private final String host;
     private final int port;
 
-    Curl(Path pki, String host, int port) {
+    /** {@code host}: where the port is mapped, by name or address. */
+    Curl(Path pki, String host, int port) throws UnknownHostException {
         this.pki = pki;
-        this.host = host;
+        // curl --resolve takes an address, not a name
+        InetAddress address = InetAddress.getByName(host);
+        this.host = address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
         this.port = port;
     }
 
