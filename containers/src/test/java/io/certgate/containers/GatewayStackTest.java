@@ -116,5 +116,12 @@ class GatewayStackTest {
         docker.startContainerCmd(pdp.getContainerId()).exec();
         Curl.Answer recovered = curl.getOnceReady("partner", "/orders/after-the-pdp-is-back", WARM_UP);
         assertThat(recovered.status()).as(recovered.body()).isEqualTo(200);
+
+        // docker stop (SIGTERM) ends the gateway and the demo upstream cleanly
+        for (GenericContainer<?> c : List.of(gateway, upstream)) {
+            docker.stopContainerCmd(c.getContainerId()).withTimeout(60).exec();
+            Long exit = docker.inspectContainerCmd(c.getContainerId()).exec().getState().getExitCodeLong();
+            assertThat(exit).as(c.getDockerImageName() + " " + c.getCommandParts()[0] + " exit code").isZero();
+        }
     }
 }

@@ -64,7 +64,7 @@ class GracefulStopTest {
                     }
                 }
             });
-            awaitCount(answered, 5);
+            awaitCount(answered, 5, failures);
 
             // a request in flight: headers and half of the body sent before the signal
             try (Socket inFlight = new Socket(host, port)) {
@@ -80,7 +80,7 @@ class GracefulStopTest {
 
                 // still answering while draining
                 int before = answered.get();
-                awaitCount(answered, before + 10);
+                awaitCount(answered, before + 10, failures);
                 loading.set(false);
                 load.get(60, TimeUnit.SECONDS);
 
@@ -128,9 +128,12 @@ class GracefulStopTest {
         return head.substring(0, head.indexOf("\r\n")) + "\n" + new String(content, StandardCharsets.UTF_8);
     }
 
-    private static void awaitCount(AtomicInteger counter, int atLeast) throws InterruptedException {
+    /** Waits until {@code atLeast} requests were answered 200; fails at once when one was not. */
+    private static void awaitCount(AtomicInteger counter, int atLeast, List<String> failures)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (counter.get() < atLeast) {
+            assertThat(failures).as("requests not answered 200").isEmpty();
             assertThat(System.nanoTime()).as("waiting for %d answered requests (%d so far)", atLeast, counter.get())
                     .isLessThan(deadline);
             Thread.sleep(10);
