@@ -1,27 +1,29 @@
-# The PDP image. Build from the repository root:
+# The PDP image. Build the jar, then the image, from the repository root:
+#   ./mvnw -B -q package -DskipTests -pl pdp -am
 #   docker build -f deploy/docker/pdp.Dockerfile -t certgate/pdp:dev .
-# Run:  docker run -p 8181:8181 certgate/pdp:dev                 (embedded reference policy)
-#       docker run -v $PWD/pdp.yaml:/etc/certgate/pdp.yaml -p 8181:8181 certgate/pdp:dev \
-#         serve --config /etc/certgate/pdp.yaml --addr 0.0.0.0:8181
+# The runtime base defaults to eclipse-temurin:17-jre; any image with a Java 17+ `java` on PATH, bash and
+# useradd will do (deploy/docker/build-base.sh makes one from Debian packages: --build-arg BASE_IMAGE=…).
+# Run:  docker run --read-only --tmpfs /tmp -p 8181:8181 certgate/pdp:dev      (embedded reference policy)
+#       docker run --read-only --tmpfs /tmp -v $PWD/pdp.yaml:/etc/certgate/pdp.yaml:ro -p 8181:8181 \
+#         certgate/pdp:dev serve --config /etc/certgate/pdp.yaml --addr 0.0.0.0:8181
 # The PDP listens on loopback unless told otherwise (server.host in pdp.yaml, or --addr): in a container
 # that would be unreachable, so the image listens on every interface. The decision API has no
 # authentication; expose the port only to the gateways and proxies that call it.
-FROM golang:1.25-bookworm AS go
-
-# The build compiles policies/ with the pinned opa, which it installs with Go when absent.
-FROM eclipse-temurin:17-jdk AS build
-COPY --from=go /usr/local/go /usr/local/go
-ENV PATH=/usr/local/go/bin:/root/go/bin:$PATH
-WORKDIR /src
-COPY . .
-RUN ./mvnw -B -q package -DskipTests -pl pdp -am
-
-FROM eclipse-temurin:17-jre
-RUN useradd --system --uid 10001 --home-dir /opt/certgate certgate
-COPY --from=build /src/pdp/target/pdp.jar /opt/certgate/pdp.jar
-USER 10001
+ARG BASE_IMAGE=eclipse-temurin:17-jre
+FROM ${BASE_IMAGE}
+# /var/lib/certgate: the one directory the user may write (mount a volume there; a new named volume
+# takes its owner), e.g. for the compose demo's generated PKI and configuration
+RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin certgate \
+    && install -d -o certgate -g certgate -m 0750 /var/lib/certgate
+COPY deploy/docker/healthcheck.sh /opt/certgate/healthcheck
+COPY pdp/target/pdp.jar /opt/certgate/pdp.jar
+USER 10001:10001
 EXPOSE 8181
-# Operational logs as JSON lines on stderr; decision log as JSON lines on stdout.
-ENV CERTGATE_LOG_FORMAT=json
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/certgate/pdp.jar"]
+# Operational logs as JSON lines on stderr; decision log as JSON lines on stdout. SIGTERM drains the
+# requests in flight for at most CERTGATE_SHUTDOWN_GRACE_SECONDS, then the PDP exits 0.
+ENV CERTGATE_LOG_FORMAT=json CERTGATE_SHUTDOWN_GRACE_SECONDS=10 CERTGATE_HEALTH_PORT=8181
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["/opt/certgate/healthcheck"]
+# The heap follows the container's memory limit; no hsperfdata file, so the root filesystem can be read-only
+# (Netty unpacks its native transport into /tmp: mount a tmpfs there).
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:-UsePerfData", "-jar", "/opt/certgate/pdp.jar"]
 CMD ["serve", "--addr", "0.0.0.0:8181"]

@@ -24,6 +24,7 @@ import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ListenAddress;
+import io.certgate.pdp.server.ShutdownGrace;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.engine.EngineOptions;
 import io.certgate.pdp.reload.FileWatcher;
@@ -100,15 +101,22 @@ public final class GatewayServer implements AutoCloseable {
     private static final long MAX_LOCAL_KEYS = 100_000;
 
     public GatewayServer(GatewayConfig config, MeterRegistry registry, Clock clock) throws PemBundleException {
-        this(config, null, registry, clock);
+        this(config, null, registry, clock, ShutdownGrace.NONE);
+    }
+
+    /** A gateway that can reload {@code configFile}, closed without draining. */
+    public GatewayServer(GatewayConfig config, @Nullable Path configFile, MeterRegistry registry, Clock clock)
+            throws PemBundleException {
+        this(config, configFile, registry, clock, ShutdownGrace.NONE);
     }
 
     /**
      * @param configFile the gateway.yaml {@code config} was read from, re-read by {@link #reload()} (SIGHUP,
      *     {@code POST /admin/reload}); null when there is none to re-read
+     * @param grace how {@link #close()} drains the requests in flight on the TLS port
      */
-    public GatewayServer(GatewayConfig config, @Nullable Path configFile, MeterRegistry registry, Clock clock)
-            throws PemBundleException {
+    public GatewayServer(GatewayConfig config, @Nullable Path configFile, MeterRegistry registry, Clock clock,
+            ShutdownGrace grace) throws PemBundleException {
         this.configFile = configFile;
         this.registry = registry;
         this.clock = clock;
@@ -142,7 +150,7 @@ public final class GatewayServer implements AutoCloseable {
             watch(rt);
             table.put(rt.config().name(), rt);
         }
-        ServerBuilder sb = Server.builder();
+        ServerBuilder sb = Server.builder().gracefulShutdown(grace.toArmeria());
         if (config.host() == null) {
             sb.https(config.port());
         } else {

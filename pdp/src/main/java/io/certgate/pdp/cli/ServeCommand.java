@@ -5,13 +5,13 @@ import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ListenAddress;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.server.PdpServer;
+import io.certgate.pdp.server.ShutdownGrace;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -48,8 +48,19 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--authzen-entrypoint", description = "entrypoint of AuthZEN requests (default authzen/decision)")
     String authzenEntrypoint;
 
+    @Option(names = "--shutdown-grace-seconds", paramLabel = "SECONDS",
+            defaultValue = "${env:CERTGATE_SHUTDOWN_GRACE_SECONDS:-10}",
+            description = {"on SIGTERM/SIGINT, answer the requests in flight for at most this long, then exit 0"
+                    + " (default ${DEFAULT-VALUE}; env CERTGATE_SHUTDOWN_GRACE_SECONDS; 0 stops at once)"})
+    int shutdownGraceSeconds;
+
     @Override
     public Integer call() throws Exception {
+        if (shutdownGraceSeconds < 0 || shutdownGraceSeconds > 3600) {
+            throw new ParameterException(spec.commandLine(),
+                    "--shutdown-grace-seconds (or CERTGATE_SHUTDOWN_GRACE_SECONDS) must be 0..3600, not "
+                            + shutdownGraceSeconds);
+        }
         PdpConfig cfg;
         try {
             cfg = config == null ? PdpConfig.defaults() : PdpConfig.load(config);
@@ -82,7 +93,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         PdpServer server;
         try {
-            server = new PdpServer(pdp, registry).start();
+            server = new PdpServer(pdp, registry, ShutdownGrace.ofSeconds(shutdownGraceSeconds)).start();
         } catch (IllegalArgumentException e) {
             // a setting that can only be checked when used, e.g. an unreadable interop.verify_ca_file
             System.err.println(e.getMessage());
@@ -96,13 +107,12 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("certgate PDP listening on http://" + ListenAddress.authority(server.localAddress())
                 + " (gRPC pdp.v1.DecisionService and envoy.service.auth.v3.Authorization, POST /v1/data/{path}, "
                 + "/access/v1/evaluation(s), /forward-auth, /health, /v1/status, /metrics, /docs)");
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            pdp.close();
-            stopped.countDown();
-        }, "pdp-shutdown"));
-        stopped.await();
+        String signal = StopSignals.await();
+        System.err.println("certgate PDP stopping on SIG" + signal + ": draining requests in flight for at most "
+                + shutdownGraceSeconds + " s");
+        server.close();
+        pdp.close();
+        System.err.println("certgate PDP stopped");
         return 0;
     }
 }

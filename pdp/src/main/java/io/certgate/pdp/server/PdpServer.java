@@ -27,6 +27,11 @@ public final class PdpServer implements AutoCloseable {
     private final FileWatcher files;
 
     public PdpServer(Pdp pdp, PrometheusMeterRegistry registry) {
+        this(pdp, registry, ShutdownGrace.NONE);
+    }
+
+    /** {@code grace}: how {@link #close()} drains the requests in flight. */
+    public PdpServer(Pdp pdp, PrometheusMeterRegistry registry, ShutdownGrace grace) {
         this.files = FileWatcher.builder(registry).metricPrefix("pdp_tls_reload").threadName("pdp-file-watcher")
                 .build();
         ProxyTrust proxies = new ProxyTrust(pdp.config().interop(), Clock.systemUTC()).bindTo(registry).watch(files);
@@ -48,6 +53,7 @@ public final class PdpServer implements AutoCloseable {
                 // gRPC enforces the limit per message (RESOURCE_EXHAUSTED); framing needs a little slack.
                 .maxRequestLength(pdp.config().maxRequestBytes() + 16 * 1024)
                 .requestTimeout(Duration.ofSeconds(10))
+                .gracefulShutdown(grace.toArmeria())
                 .service(grpc)
                 .route().pathPrefix(OpaDataService.PREFIX).maxRequestLength(pdp.config().maxRequestBytes())
                 .errorHandler(OpaDataService.errorHandler(pdp.json())).build(data)

@@ -41,7 +41,7 @@ class ServeCommandTest {
     record Served(Process process, String host, int port) implements AutoCloseable {
         @Override
         public void close() throws InterruptedException {
-            process.destroy(); // SIGTERM: the shutdown hook stops the server
+            process.destroy(); // SIGTERM: serve drains and exits
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
@@ -113,6 +113,27 @@ class ServeCommandTest {
             assertThat(status(external, s.port())).isEqualTo(200);
             assertThat(status(InetAddress.getLoopbackAddress(), s.port())).isEqualTo(200);
         }
+    }
+
+    @Test
+    void sigtermStopsTheServerAndExitsZero() throws Exception {
+        // a JVM stopped through its default SIGTERM handling exits 143, which orchestrators count as a failure
+        Served s = serve("--port", "0", "--shutdown-grace-seconds", "5");
+        s.process().destroy();
+        assertThat(s.process().waitFor(60, TimeUnit.SECONDS)).as("stopped within the grace period").isTrue();
+        assertThat(s.process().exitValue()).isZero();
+        assertThat(LocalAddresses.refuses(InetAddress.getLoopbackAddress(), s.port())).isTrue();
+    }
+
+    @Test
+    void aBadShutdownGraceIsAUsageError() {
+        CliRun negative = CliRun.of("serve", "--shutdown-grace-seconds", "-1");
+        assertThat(negative.exit()).as(negative.all()).isEqualTo(2);
+        assertThat(negative.err()).contains("--shutdown-grace-seconds (or CERTGATE_SHUTDOWN_GRACE_SECONDS) must be"
+                + " 0..3600, not -1");
+        CliRun word = CliRun.of("serve", "--shutdown-grace-seconds", "soon");
+        assertThat(word.exit()).isEqualTo(2);
+        assertThat(word.err()).contains("--shutdown-grace-seconds").contains("soon");
     }
 
     @Test

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pep-gateway", mixinStandardHelpOptions = true,
         description = "certgate gateway: terminates mTLS per service and enforces PDP decisions.",
         subcommands = {ServeCommand.class, QuickstartCommand.class, ConfigCommand.class, CertCommand.class,
-            DecideCommand.class, PolicyCommand.class})
+            DecideCommand.class, PolicyCommand.class, DemoUpstreamCommand.class})
 public final class GatewayMain implements Runnable {
     public static void main(String[] args) {
         String problem = LogFormat.problem(System.getenv());

@@ -1,8 +1,10 @@
 package io.certgate.pep.cli;
 
 import io.certgate.pdp.cli.ProcessMetrics;
+import io.certgate.pdp.cli.StopSignals;
 import io.certgate.pdp.config.ConfigException;
 import io.certgate.pdp.config.ListenAddress;
+import io.certgate.pdp.server.ShutdownGrace;
 import io.certgate.pep.GatewayServer;
 import io.certgate.pep.config.ConfigFilesCheck;
 import io.certgate.pep.config.GatewayConfig;
@@ -14,17 +16,33 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the gateway from a gateway.yaml.")
 final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "gateway.yaml")
     Path config;
 
+    @Option(names = "--shutdown-grace-seconds", paramLabel = "SECONDS",
+            defaultValue = "${env:CERTGATE_SHUTDOWN_GRACE_SECONDS:-10}",
+            description = {"on SIGTERM/SIGINT, answer the requests in flight for at most this long, then exit 0"
+                    + " (default ${DEFAULT-VALUE}; env CERTGATE_SHUTDOWN_GRACE_SECONDS; 0 stops at once)"})
+    int shutdownGraceSeconds;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (shutdownGraceSeconds < 0 || shutdownGraceSeconds > 3600) {
+            throw new ParameterException(spec.commandLine(),
+                    "--shutdown-grace-seconds (or CERTGATE_SHUTDOWN_GRACE_SECONDS) must be 0..3600, not "
+                            + shutdownGraceSeconds);
+        }
         GatewayConfig cfg;
         try {
             cfg = GatewayConfig.load(config);
@@ -43,7 +61,8 @@ final class ServeCommand implements Callable<Integer> {
         ProcessMetrics.bindTo(registry);
         GatewayServer gateway;
         try {
-            gateway = new GatewayServer(cfg, config, registry, Clock.systemUTC()).start();
+            gateway = new GatewayServer(cfg, config, registry, Clock.systemUTC(),
+                    ShutdownGrace.ofSeconds(shutdownGraceSeconds)).start();
         } catch (StoreConnectException e) {
             // a configuration error only a connection reveals; reported like the parser's
             System.err.println(config + " has 1 error(s):\n  " + e.getMessage());
@@ -52,12 +71,11 @@ final class ServeCommand implements Callable<Integer> {
         System.err.println("certgate gateway listening on https://" + ListenAddress.authority(gateway.localAddress())
                 + " with " + cfg.services().size() + " service(s), PDP " + gateway.pdp().describe());
         reloadOnHangup(gateway);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            gateway.close();
-            stopped.countDown();
-        }, "gateway-shutdown"));
-        stopped.await();
+        String signal = StopSignals.await();
+        System.err.println("certgate gateway stopping on SIG" + signal + ": draining requests in flight for at most "
+                + shutdownGraceSeconds + " s");
+        gateway.close();
+        System.err.println("certgate gateway stopped");
         return 0;
     }
 

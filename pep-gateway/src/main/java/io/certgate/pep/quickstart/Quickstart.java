@@ -60,7 +60,7 @@ public final class Quickstart implements AutoCloseable {
         Files.createDirectories(dir);
         DemoPki pki = DemoPki.ensure(dir.resolve("pki"), clock.instant());
         DemoProviders providers = DemoProviders.start(clock);
-        Server upstream = echoUpstream();
+        Server upstream = echoUpstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         try {
             ObjectMapper json = new ObjectMapper();
             Path bundle = dir.resolve("demo-bundle.tar.gz");
@@ -110,11 +110,14 @@ public final class Quickstart implements AutoCloseable {
                 """.formatted(SERVICE, HOST));
     }
 
-    /** Answers every request with the method, path and the headers it received (identity headers included). */
-    private static Server echoUpstream() {
+    /**
+     * Starts, on {@code address}, an upstream that answers every request with the method, path and the
+     * headers it received (identity headers included); also the compose file's upstream container.
+     */
+    public static Server echoUpstream(InetSocketAddress address) {
         ObjectMapper json = new ObjectMapper();
         Server server = Server.builder()
-                .http(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .http(address)
                 .meterRegistry(NoopMeterRegistry.get()) // demo parts stay out of the gateway's metrics
                 .serviceUnder("/", (ctx, req) -> {
                     ObjectNode body = json.createObjectNode()
