@@ -66,6 +66,12 @@ class RedisRateLimitTest {
         redis.close();
     }
 
+    private static double degradedLocally() {
+        var counter = e.registry(a).find("pep_rate_limit_degraded_total")
+                .tags("fallback", "local", "limit", "per-cert", "service", "shared").counter();
+        return counter == null ? 0 : counter.count();
+    }
+
     private static Resp get(int port, TestCert cert) {
         return E2e.get(e.client(port, "shared.example.test", cert), "/echo");
     }
@@ -99,15 +105,16 @@ class RedisRateLimitTest {
     @Order(2)
     void redisStoppedFallsBackLocallyOpensTheBreakerAndRecovers() throws Exception {
         TestCert c = client("outage");
+        // a store call of an earlier test may have timed out on a busy machine and been counted already
+        double before = degradedLocally();
         redis.stop();
         try {
             for (int i = 0; i < 10; i++) {
                 Resp r = get(a, c);
                 assertThat(r.status()).as(r.toString()).isEqualTo(200);
             }
-            assertThat(e.registry(a).scrape())
-                    .contains("pep_rate_limit_store_breaker_state 2.0")
-                    .containsPattern("pep_rate_limit_degraded_total\\{fallback=\"local\",limit=\"per-cert\",service=\"shared\"} 10.0");
+            assertThat(e.registry(a).scrape()).contains("pep_rate_limit_store_breaker_state 2.0");
+            assertThat(degradedLocally() - before).as("requests decided by the local fallback").isEqualTo(10.0);
         } finally {
             redis.start();
         }
