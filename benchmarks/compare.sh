@@ -14,7 +14,7 @@
 #   grpc          ghz, one connection, one call at a time: the Decide round trip (vs JMH's in-process decide,
 #                 from benchmarks/target/results/jmh.json when benchmarks/run.sh has written it)
 # Prints one table (median req/s, p50, p99 over the rounds; server CPU per request: JVM + nginx + opa, from
-# /proc/<pid>/stat), the ratios the README's Performance section names, and the JVM's longest GC pause.
+# /proc/<pid>/stat), the ratios docs/performance.md names, and the JVM's longest GC pause.
 #
 # Usage: benchmarks/compare.sh [--seconds 5] [--warmup 5] [--rounds 2] [--workers 16] [--smoke]
 #   --smoke   every scenario for 250 ms, one round, no warm-up, no verdicts (CI: proves the script works)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the README's performance figures on this machine:
+# Reproduces the performance figures of docs/performance.md on this machine:
 #   1. JMH: one in-process evaluation of the reference policy (wasm alone and the full decide path)
 #      and one gRPC Decide round trip, as sampled latency distributions (p50, p99);
 #   2. `opa bench` of the same policy, data and input with the pinned opa, for OPA's own evaluator.

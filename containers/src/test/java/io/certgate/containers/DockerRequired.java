@@ -13,7 +13,7 @@ final class DockerRequired implements ExecutionCondition {
         if (DockerClientFactory.instance().isDockerAvailable()) {
             return ConditionEvaluationResult.enabled("a Docker engine answers");
         }
-        String reason = "no Docker engine answers (start dockerd, or set DOCKER_HOST; README \"Containers\")";
+        String reason = "no Docker engine answers (start dockerd, or set DOCKER_HOST; docs/operations.md, \"Containers\")";
         if ("true".equals(System.getenv("CI"))) {
             // a thrown exception fails the class; a disabled result would only be counted as skipped
             throw new ExtensionConfigurationException("CI=true and " + reason

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fleet of README "Running a fleet", walked through on one machine: nginx serving the bundle with ETags,
+ * The fleet of docs/operations.md, "Running a fleet", walked through on one machine: nginx serving the bundle with ETags,
  * three PDP servers polling it every second, two gateways in remote mode over all three, and requests
  * running through both gateways the whole time. A new bundle is activated everywhere without a failed
  * request; a corrupt one is refused everywhere, each PDP keeping its revision and saying why; a PDP that

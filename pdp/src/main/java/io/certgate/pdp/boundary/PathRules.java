@@ -2,7 +2,7 @@ package io.certgate.pdp.boundary;
 
 /**
  * What a service tolerates in request paths beyond the strict default. Each switch exists for upstreams
- * that need the construct and interpret it the way the policy will (see the README's security model).
+ * that need the construct and interpret it the way the policy will (see docs/security.md).
  *
  * @param allowEncodedSlash keep {@code %2F} in a segment instead of answering 400
  * @param allowBackslash keep {@code \} (as {@code %5C}) instead of answering 400

@@ -9,7 +9,7 @@ import io.certgate.pdp.config.PdpConfig;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The {@code providers:} section of pdp.yaml: defaults, the README example, and located errors. */
+/** The {@code providers:} section of pdp.yaml: defaults, the example of docs/pdp.md, and located errors. */
 class ProvidersConfigTest {
 
     @Test

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real Caddy (Debian package) with {@code client_auth} and {@code forward_auth} to the PDP, which
  * verifies the forwarded certificate itself ({@code interop.verify_ca_file}). The Caddyfile is
- * {@code src/test/resources/interop/Caddyfile}, the one the README shows.
+ * {@code src/test/resources/interop/Caddyfile}, the one docs/apis.md shows.
  */
 class ForwardAuthCaddyTest {
     static final String TEMPLATE = "/interop/Caddyfile";
@@ -146,11 +146,11 @@ class ForwardAuthCaddyTest {
     }
 
     @Test
-    void readmeShowsTheTestedCaddyfile() throws Exception {
+    void docsShowTheTestedCaddyfile() throws Exception {
         String t = RealPeers.resource(TEMPLATE);
         String site = t.substring(t.indexOf("https://localhost"));
-        assertThat(Files.readString(Path.of("../README.md")))
-                .as("README.md must quote the site block of interop/Caddyfile verbatim")
+        assertThat(Files.readString(Path.of("../docs/apis.md")))
+                .as("docs/apis.md must quote the site block of interop/Caddyfile verbatim")
                 .contains(site);
     }
 }

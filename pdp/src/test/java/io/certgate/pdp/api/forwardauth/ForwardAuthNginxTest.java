@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A real nginx (Debian package) with {@code ssl_verify_client} and {@code auth_request} to the PDP's
  * {@code /forward-auth}, driven by curl with client certificates from the test PKI. The nginx config is
- * {@code src/test/resources/interop/nginx-forward-auth.conf}, the one the README shows. A second nginx with the
+ * {@code src/test/resources/interop/nginx-forward-auth.conf}, the one docs/apis.md shows. A second nginx with the
  * same config asks a PDP that verifies the forwarded certificate itself, with a CRL
  * ({@code interop.verify_ca_file}, {@code interop.crl_files}). The attacks on the trust boundary run through
  * the first one: ambiguous paths and client-sent trust headers, checked at a {@link RawUpstream} that records
@@ -290,11 +290,11 @@ class ForwardAuthNginxTest {
     }
 
     @Test
-    void readmeShowsTheTestedServerBlock() throws Exception {
+    void docsShowTheTestedServerBlock() throws Exception {
         String t = RealPeers.resource(TEMPLATE);
         String server = t.substring(t.indexOf("    server {"), t.lastIndexOf("    }\n") + "    }\n".length());
-        assertThat(Files.readString(Path.of("../README.md")))
-                .as("README.md must quote the server block of interop/nginx-forward-auth.conf verbatim")
+        assertThat(Files.readString(Path.of("../docs/apis.md")))
+                .as("docs/apis.md must quote the server block of interop/nginx-forward-auth.conf verbatim")
                 .contains(server);
     }
 

@@ -33,7 +33,7 @@ class ProxyTrustTest {
     @BeforeAll
     static void pki() throws Exception {
         pki = TestPki.create(Instant.now());
-        // what nginx forwards is the leaf only: the bundle completes the path, as the README says
+        // what nginx forwards is the leaf only: the bundle completes the path, as docs/apis.md says
         trust = Files.writeString(tmp.resolve("trust.pem"), pki.rootCa().pem() + pki.intermediateCa().pem());
         crl = Files.writeString(tmp.resolve("crl.pem"), TestPki.pem(pki.crl()));
         ocsp = new OcspTestResponder(pki.intermediateCa());
