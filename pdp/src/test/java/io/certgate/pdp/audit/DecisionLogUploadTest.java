@@ -10,7 +10,7 @@ import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.decision.Decision;
 import io.certgate.pdp.support.DecisionLines;
 import io.certgate.pdp.support.TestBundles;
-import io.certgate.pdp.support.TestCollector;
+import io.certgate.testdata.TestCollector;
 import io.certgate.testdata.TestPki;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
