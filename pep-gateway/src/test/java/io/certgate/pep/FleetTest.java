@@ -8,11 +8,14 @@ import io.certgate.pdp.Pdp;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.server.PdpServer;
 import io.certgate.pep.pdp.EmbeddedDecisionClient;
+import io.certgate.pep.support.AccessLogCapture;
 import io.certgate.pep.support.Await;
 import io.certgate.pep.support.BundleServer;
 import io.certgate.pep.support.E2e;
 import io.certgate.pep.support.FleetBundles;
+import io.certgate.pep.support.ShippedQueries;
 import io.certgate.pep.support.TrafficLoad;
+import io.certgate.testdata.TestCollector;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -20,7 +23,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,11 +34,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fleet of docs/operations.md, "Running a fleet", walked through on one machine: nginx serving the bundle with ETags,
- * three PDP servers polling it every second, two gateways in remote mode over all three, and requests
- * running through both gateways the whole time. A new bundle is activated everywhere without a failed
- * request; a corrupt one is refused everywhere, each PDP keeping its revision and saying why; a PDP that
- * goes away is routed around.
+ * The fleet of docs/operations.md, "Running a fleet",, walked through on one machine: nginx serving the signed bundle with
+ * ETags, three PDP servers polling it every second and verifying its signature, two gateways in remote mode
+ * over all three, one collector receiving the PDPs' decision logs and status reports, and requests running
+ * through both gateways the whole time. A new signed bundle is activated everywhere without a failed request;
+ * a tampered one is refused everywhere, each PDP keeping its revision and saying why; a PDP that goes away is
+ * routed around; every decision a gateway got reaches the collector exactly once.
  */
 class FleetTest {
     static final String BUNDLE = "fleet.tar.gz";
@@ -44,6 +51,8 @@ class FleetTest {
     static E2e e;
     static FleetBundles bundles;
     static BundleServer bundleServer;
+    static TestCollector collector;
+    static AccessLogCapture accessLog;
     static final List<FleetPdp> pdps = new ArrayList<>();
     static final List<GatewayServer> gateways = new ArrayList<>();
 
@@ -70,7 +79,7 @@ class FleetTest {
         bundles = new FleetBundles(tmp);
         bundleServer = e.closeLater(BundleServer.start(tmp.resolve("bundle-server")));
         bundleServer.publish(BUNDLE, bundles.revision("r1"));
-        // A decision-log collector, once PDPs ship their logs, starts here and goes into pdpYaml().
+        collector = e.closeLater(TestCollector.start(e.pki));
         for (int i = 0; i < PDPS; i++) {
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             Pdp pdp = Pdp.start(PdpConfig.parse(pdpYaml(), "pdp-" + i + ".yaml"), registry, Clock.systemUTC());
@@ -78,6 +87,7 @@ class FleetTest {
             E2e.warmUp(new EmbeddedDecisionClient(pdp, Runnable::run), e.pki.partnerClient());
         }
         assertThat(pdps).allSatisfy(p -> assertThat(p.status().path("revision").asText()).isEqualTo("r1"));
+        accessLog = e.closeLater(AccessLogCapture.attach(e));
         String addresses = pdps.stream().map(FleetPdp::address).collect(Collectors.joining(", "));
         for (int i = 0; i < GATEWAYS; i++) {
             gateways.add(e.start(E2e.gateway("{mode: remote, addresses: [" + addresses + "], timeout_ms: 10000,"
@@ -87,18 +97,31 @@ class FleetTest {
     }
 
     /**
-     * Each PDP's pdp.yaml: the bundle from the bundle server, polled every second. Three PDPs and two gateways
-     * share this machine's cores, and activating a bundle compiles its WASM: the deadlines (here and the
-     * gateways' timeout_ms) are generous because this test is about which answers arrive, not how fast.
+     * Each PDP's pdp.yaml: the bundle from the bundle server, polled every second and verified with the test's
+     * key; decision logs uploaded to the collector every second or two, status reported on every change. Three
+     * PDPs and two gateways share this machine's cores, and activating a bundle compiles its WASM: the
+     * deadlines (here and the gateways' timeout_ms) are generous because this test is about which answers
+     * arrive, not how fast.
      */
-    static String pdpYaml() {
+    static String pdpYaml() throws IOException {
         return """
                 server: {port: 0}
                 policy: {bundle: "%s", poll_interval_seconds: 1, entrypoint: gw/authz/decision}
+                %s
                 caches: {decisions: 0}
                 engine: {evaluation_timeout_ms: 5000}
-                decision_log: {enabled: false}
-                """.formatted(bundleServer.url(BUNDLE));
+                services:
+                  collector:
+                    url: %s
+                    response_header_timeout_seconds: 60
+                    tls: {client_cert: "%s", client_key: "%s", ca_file: "%s"}
+                decision_logs:
+                  console: false
+                  service: collector
+                  reporting: {min_delay_seconds: 1, max_delay_seconds: 2}
+                status: {service: collector}
+                """.formatted(bundleServer.url(BUNDLE), bundles.verificationYaml(), collector.url(),
+                e.chainFile(e.pki.partnerClient()), e.keyFile(e.pki.partnerClient()), e.file("ca.pem"));
     }
 
     @AfterAll
@@ -115,7 +138,7 @@ class FleetTest {
     }
 
     @Test
-    void aFleetTakesNewBundlesRefusesCorruptOnesAndSurvivesALostPdp() throws Exception {
+    void aFleetTakesSignedBundlesRefusesTamperedOnesSurvivesALostPdpAndLogsEveryDecision() throws Exception {
         List<WebClient> clients = gateways.stream()
                 .map(g -> e.client(g.port(), "api.example.test", e.pki.partnerClient())).toList();
         // Each gateway's first call on a new gRPC connection to each PDP can be slow on a busy machine;
@@ -130,8 +153,25 @@ class FleetTest {
             assertThat(load.notOk()).as(load.toString()).isZero();
 
             newBundleIsActivatedEverywhere(load);
-            corruptBundleIsRefusedEverywhere(load);
+            tamperedBundleIsRefusedEverywhere(load);
             aLostPdpIsRoutedAround(load);
+        }
+        everyDecisionReachesTheCollectorOnce();
+    }
+
+    /** The dashboard's and alert rules' gateway_pdp_* queries (GatewaySmokeTest checks the rest) are exported. */
+    @Test
+    void dashboardAndAlertRulesOnlyQueryExportedPdpFleetMetrics() {
+        List<String> queried = ShippedQueries.metricNames().stream().filter(n -> n.startsWith("gateway_pdp_"))
+                .toList();
+        assertThat(queried).contains("gateway_pdp_circuit_state", "gateway_pdp_endpoint_healthy",
+                "gateway_pdp_retries_total");
+        for (GatewayServer g : gateways) {
+            String metrics = WebClient.of("http://127.0.0.1:" + g.adminPort()).get("/metrics").aggregate().join()
+                    .contentUtf8();
+            for (String name : queried) {
+                assertThat(metrics).as(name).containsPattern("(?m)^" + name + "[{ ]");
+            }
         }
     }
 
@@ -149,20 +189,29 @@ class FleetTest {
         });
     }
 
-    private void corruptBundleIsRefusedEverywhere(TrafficLoad load) throws IOException {
-        bundleServer.publish(BUNDLE, bundles.corrupt());
+    private void tamperedBundleIsRefusedEverywhere(TrafficLoad load) throws Exception {
+        bundleServer.publish(BUNDLE, bundles.tampered("r3"));
         for (FleetPdp p : pdps) {
-            Await.until(p.address() + " rejects the corrupt bundle", () -> p.status().path("rejections").asInt() > 0);
+            Await.until(p.address() + " rejects the tampered bundle",
+                    () -> p.status().path("rejections").asInt() > 0);
         }
         load.awaitMore(20);
-        assertThat(load.notOk()).as("failed decisions after the corrupt bundle: %s", load).isZero();
+        assertThat(load.notOk()).as("failed decisions after the tampered bundle: %s", load).isZero();
         assertThat(pdps).allSatisfy(p -> {
             JsonNode s = p.status();
             assertThat(s.path("revision").asText()).isEqualTo("r2");
+            assertThat(s.path("last_error_reason").asText()).isEqualTo("digest_mismatch");
             assertThat(s.path("last_error").asText()).startsWith("rejected bundle: " + bundleServer.url(BUNDLE))
-                    .contains("truncated");
+                    .contains("data.json");
             assertThat(getJson("http://" + p.address(), "/health").path("status").asText()).isEqualTo("ok");
         });
+        // each PDP's status report says so too: still r2, with the bundle error
+        Set<String> ids = pdps.stream().map(p -> p.pdp().labels().id()).collect(Collectors.toSet());
+        collector.await(c -> ids.stream().allMatch(id -> c.accepted().stream().anyMatch(r -> r.path().equals("/status")
+                && r.body().path("labels").path("id").asText().equals(id)
+                && r.body().path("bundles").path("policy").path("code").asText().equals("bundle_error")
+                && r.body().path("bundles").path("policy").path("active_revision").asText().equals("r2"))),
+                "a status report of the tampered bundle from each PDP");
     }
 
     private void aLostPdpIsRoutedAround(TrafficLoad load) {
@@ -180,5 +229,29 @@ class FleetTest {
         load.awaitMore(40);
         // Only requests in flight when it went away may have failed; the rest went to the other two.
         assertThat(load.notOk() - failedBefore).as(load.toString()).isLessThanOrEqualTo(load.inFlight());
+    }
+
+    /**
+     * Every decision a gateway answered with (its access log's decision_id) arrives at the collector exactly
+     * once: the PDPs still running are closed gracefully, which flushes what they buffered; the lost one
+     * flushed when it was closed.
+     */
+    private void everyDecisionReachesTheCollectorOnce() throws InterruptedException {
+        List<String> answered = accessLog.entries().stream().map(l -> l.path("decision_id").asText(""))
+                .filter(id -> !id.isEmpty()).toList();
+        assertThat(answered).as("decisions in the gateways' access logs").hasSizeGreaterThan(100)
+                .doesNotHaveDuplicates();
+        pdps.forEach(FleetPdp::close);
+        collector.await(c -> decisionIds(c).keySet().containsAll(answered),
+                "all " + answered.size() + " decisions the gateways answered with");
+        Map<String, Integer> received = decisionIds(collector);
+        assertThat(answered).allSatisfy(id -> assertThat(received.get(id)).as("decision %s uploads", id).isOne());
+    }
+
+    /** How often each decision id arrived at the collector. */
+    private static Map<String, Integer> decisionIds(TestCollector c) {
+        Map<String, Integer> out = new HashMap<>();
+        c.events("/logs").forEach(ev -> out.merge(ev.path("decision_id").asText(), 1, Integer::sum));
+        return out;
     }
 }

@@ -52,6 +52,8 @@ final class DecisionUploader implements AutoCloseable {
 
     // The rest is confined to the executor's thread.
     private boolean uploading;
+    /** Completes once the upload under way has been answered and handled. */
+    private CompletableFuture<?> handled = CompletableFuture.completedFuture(null);
     /** Written on the executor's thread, read by status reports. */
     private volatile int failuresInARow;
     @Nullable
@@ -156,7 +158,7 @@ final class DecisionUploader implements AutoCloseable {
             return;
         }
         uploading = true;
-        send(batch).whenCompleteAsync((res, failure) -> {
+        handled = send(batch).whenCompleteAsync((res, failure) -> {
             uploading = false;
             String problem = failure != null ? describe(failure)
                     : res.status().isSuccess() ? null : "HTTP " + res.status().code();
@@ -266,7 +268,8 @@ final class DecisionUploader implements AutoCloseable {
 
     private void flushFrom(CompletableFuture<Void> done) {
         if (uploading) {
-            done.completeExceptionally(new IllegalStateException("an upload is under way"));
+            // the periodic upload under way goes first (on failure its events are put back): then the rest
+            handled.whenCompleteAsync((res, failure) -> flushFrom(done), executor);
             return;
         }
         List<byte[]> batch = takeBatch();

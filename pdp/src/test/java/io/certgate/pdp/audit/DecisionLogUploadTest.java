@@ -10,7 +10,7 @@ import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.decision.Decision;
 import io.certgate.pdp.support.DecisionLines;
 import io.certgate.pdp.support.TestBundles;
-import io.certgate.pdp.support.TestCollector;
+import io.certgate.testdata.TestCollector;
 import io.certgate.testdata.TestPki;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -171,6 +172,7 @@ class DecisionLogUploadTest {
 
     @Test
     void aHangingCollectorNeverHoldsUpDecisionsAndTheBufferDrainsWhenItIsBack() throws Exception {
+        int before = collector.unanswered();  // the collector is shared: requests left hanging by other tests
         collector.mode(TestCollector.Mode.HANG);
         start("/logs/outage", 60, "{min_delay_seconds: 1, max_delay_seconds: 1, upload_size_limit_bytes: 4096,"
                 + " buffer_size_limit_bytes: 8192}");
@@ -178,7 +180,7 @@ class DecisionLogUploadTest {
         for (int i = 0; i < 20; i++) {
             made.add(decide(i));
         }
-        collector.await(c -> c.unanswered() >= 1, "an upload (left hanging)");
+        collector.await(c -> c.unanswered() > before, "an upload (left hanging)");
 
         // The upload is stuck: decisions still complete, all of them, with none of the uploads answered.
         for (int i = 20; i < 150; i++) {
@@ -187,7 +189,7 @@ class DecisionLogUploadTest {
         assertThat(made).hasSize(150);
         assertThat(collector.events("/logs/outage")).isEmpty();
 
-        assertThat(collector.unanswered()).isEqualTo(1);  // one upload at a time: still the first
+        assertThat(collector.unanswered()).isEqualTo(before + 1);  // one upload at a time: still the first
         collector.mode(TestCollector.Mode.ACCEPT);
         collector.await(c -> ids(c.events("/logs/outage")).size() + dropped("buffer_full") >= made.size(),
                 "every decision either delivered or counted as dropped");
@@ -200,5 +202,31 @@ class DecisionLogUploadTest {
         // the oldest are dropped: the newest decision made it
         assertThat(ids(events)).contains(made.get(made.size() - 1));
         assertThat(registry.get("pdp_decision_logs_upload_failures_total").counter().count()).isPositive();
+    }
+
+    @Test
+    void closingWhileAnUploadIsUnderWaySendsWhatIsBufferedOnceItIsAnswered() throws Exception {
+        int before = collector.unanswered();
+        collector.mode(TestCollector.Mode.HANG);
+        start("/logs/shutdown", 60, "{min_delay_seconds: 1, max_delay_seconds: 1}");
+        List<String> made = new ArrayList<>();
+        made.add(decide(0));
+        collector.await(c -> c.unanswered() > before, "an upload (left hanging)");
+        made.add(decide(1));
+
+        Pdp closing = pdp;
+        pdp = null;
+        Thread closer = new Thread(closing::close, "closing-pdp");
+        closer.start();
+        // once close waits for its flush, the hanging upload is answered (503): both events must still go
+        while (closer.isAlive() && !(closer.getState() == Thread.State.TIMED_WAITING && Arrays
+                .stream(closer.getStackTrace()).anyMatch(f -> f.getClassName().endsWith("DecisionUploader")))) {
+            Thread.onSpinWait();
+        }
+        collector.mode(TestCollector.Mode.ACCEPT);
+        closer.join();
+
+        assertThat(collector.events("/logs/shutdown")).as("events flushed at shutdown").hasSize(2);
+        assertThat(ids(collector.events("/logs/shutdown"))).containsExactlyInAnyOrderElementsOf(made);
     }
 }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.certgate.pdp.Pdp;
 import io.certgate.pdp.config.PdpConfig;
 import io.certgate.pdp.support.TestBundles;
-import io.certgate.pdp.support.TestCollector;
+import io.certgate.testdata.TestCollector;
 import io.certgate.testdata.TestPki;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;

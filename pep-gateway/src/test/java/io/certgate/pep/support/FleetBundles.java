@@ -1,47 +1,104 @@
 package io.certgate.pep.support;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.certgate.pdp.bundle.Bundle;
-import io.certgate.pdp.bundle.BundleException;
-import io.certgate.pdp.bundle.BundleReader;
-import io.certgate.pdp.bundle.BundleWriter;
 import io.certgate.pdp.opa.OpaToolchain;
+import io.certgate.testdata.TestPki;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * The bundles a fleet test publishes: the end-to-end test policy compiled once with the pinned opa, then
- * re-packed by {@link BundleWriter} under any revision (a compiled module does not depend on its revision).
- * Signing, when bundles are signed, belongs here too, so every publication goes through one place.
+ * The bundles a fleet test publishes: the end-to-end test policy built and signed by the pinned opa (as CI does
+ * with {@code pdp.jar policy build --signing-key}) under any revision, with a key generated for the test. The
+ * PDPs verify them with {@link #verificationYaml()}. Every publication goes through here.
  */
 public final class FleetBundles {
-    private final BundleWriter writer = new BundleWriter(new ObjectMapper());
-    private final Bundle compiled;
+    /** The id PDPs look the signing key up by. */
+    public static final String KEY_ID = "fleet-ci";
+
+    private final Path work;
+    private final Path signingKey;
+    private final Path publicKey;
 
     public FleetBundles(Path work) {
+        this.work = work;
+        KeyPair pair = TestPki.generateKeyPair(TestPki.KeyType.EC_P256);
         try {
-            Path out = work.resolve("compiled.tar.gz");
-            OpaToolchain.locate(OpaToolchain.defaultToolsDir()).buildWasmBundle(E2e.e2ePolicies(), out, "compiled",
-                    List.of());
-            this.compiled = new BundleReader(new ObjectMapper()).read(Files.readAllBytes(out), out.toString());
+            this.signingKey = Files.writeString(work.resolve("bundle-signing.pem"), TestPki.pem(pair.getPrivate()));
+            this.publicKey = Files.writeString(work.resolve("bundle-signing.pub"),
+                    TestPki.pem("PUBLIC KEY", pair.getPublic().getEncoded()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (BundleException e) {
-            throw new IllegalStateException("opa built a bundle the PDP cannot read", e);
         }
     }
 
-    /** The {@code .tar.gz} of the test policy as revision {@code revision}. */
-    public byte[] revision(String revision) {
-        return writer.write(revision, compiled.wasm(), compiled.data(), compiled.entrypoints());
+    /** The {@code bundle:} section of pdp.yaml trusting this test's signing key only. */
+    public String verificationYaml() {
+        return "bundle: {verification: {keys: {%s: {algorithm: ES256, key_file: \"%s\"}}}}".formatted(KEY_ID,
+                publicKey);
     }
 
-    /** Bytes no PDP accepts as a bundle: the start of a real one, cut off. */
-    public byte[] corrupt() {
-        byte[] whole = revision("corrupt");
-        return java.util.Arrays.copyOf(whole, whole.length / 2);
+    /** The {@code .tar.gz} of the test policy as revision {@code revision}, signed. */
+    public byte[] revision(String revision) {
+        try {
+            Path out = work.resolve("bundle-" + revision + ".tar.gz");
+            OpaToolchain.locate(OpaToolchain.defaultToolsDir()).buildWasmBundle(E2e.e2ePolicies(), out, revision,
+                    List.of(), new OpaToolchain.Signing(signingKey, "ES256", KEY_ID, null));
+            return Files.readAllBytes(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Revision {@code revision}, signed, then changed on the way: its {@code data.json} replaced after signing,
+     * as someone who can write to the bundle server but does not hold the key would. Still a well-formed bundle.
+     */
+    public byte[] tampered(String revision) {
+        return replace(revision(revision), "data.json",
+                "{\"gw\":{\"tampered\":true}}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A copy of the {@code .tar.gz} {@code archive} with the file named {@code name} (any leading "/") replaced. */
+    private static byte[] replace(byte[] archive, String name, byte[] content) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        boolean found = false;
+        try (TarArchiveInputStream in = new TarArchiveInputStream(
+                new GZIPInputStream(new ByteArrayInputStream(archive)));
+                TarArchiveOutputStream out = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
+            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                if (!e.isFile()) {
+                    continue;
+                }
+                byte[] body = in.readAllBytes();
+                if (e.getName().replaceFirst("^/", "").equals(name)) {
+                    body = content;
+                    found = true;
+                }
+                TarArchiveEntry copy = new TarArchiveEntry(e.getName(), true);
+                copy.setSize(body.length);
+                out.putArchiveEntry(copy);
+                out.write(body);
+                out.closeArchiveEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (!found) {
+            throw new IllegalStateException("the bundle has no " + name + " to tamper with");
+        }
+        return bytes.toByteArray();
     }
 }

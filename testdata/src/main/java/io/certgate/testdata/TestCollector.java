@@ -1,4 +1,4 @@
-package io.certgate.pdp.support;
+package io.certgate.testdata;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,7 +8,6 @@ import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.TlsKeyPair;
 import com.linecorp.armeria.common.annotation.Nullable;
 import com.linecorp.armeria.server.Server;
-import io.certgate.testdata.TestPki;
 import io.netty.handler.ssl.ClientAuth;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
