@@ -99,6 +99,8 @@ public final class GatewayServer implements AutoCloseable {
     private final FileWatcher files;
     /** Keys one in-memory limiter tracks; the least recently used beyond it start afresh. */
     private static final long MAX_LOCAL_KEYS = 100_000;
+    /** Embedded-PDP threads beyond the evaluators when attribute lookups may block them. */
+    static final int LOOKUP_THREADS = 32;
 
     public GatewayServer(GatewayConfig config, MeterRegistry registry, Clock clock) throws PemBundleException {
         this(config, null, registry, clock, ShutdownGrace.NONE);
@@ -124,7 +126,7 @@ public final class GatewayServer implements AutoCloseable {
         // one store for every service; a shared one connects first, so a wrong URL fails the start
         // before anything else is started
         this.rateLimitStore = store.shared() ? RedisBuckets.connect(store, registry) : new LocalBuckets(MAX_LOCAL_KEYS);
-        this.decisionExecutor = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), r -> {
+        this.decisionExecutor = Executors.newFixedThreadPool(embeddedThreads(config.pdp()), r -> {
             Thread t = new Thread(r, "pep-embedded-pdp");
             t.setDaemon(true);
             return t;
@@ -429,6 +431,19 @@ public final class GatewayServer implements AutoCloseable {
     private static DecisionClient cached(DecisionClient remote, int cacheSize, MeterRegistry registry) {
         // Embedded PDPs cache decisions themselves; a remote one is worth caching on this side of the hop.
         return cacheSize > 0 ? new CachingDecisionClient(remote, cacheSize, registry) : remote;
+    }
+
+    /**
+     * Threads deciding for the embedded PDP. Evaluation is bounded by the engine's evaluator pool (a thread
+     * beyond it waits for an evaluator, at most the acquire timeout), so without attribute providers more
+     * threads than evaluators add nothing. Lookups run before evaluation and block without holding an
+     * evaluator: with providers, a pool of evaluators would cap throughput at pool / lookup latency (2
+     * threads, 20 ms LDAP: 100 decisions/s on idle cores), so lookups get threads of their own.
+     */
+    static int embeddedThreads(GatewayConfig.Pdp cfg) {
+        int evaluators = cfg.embedded().engine().poolSize();
+        boolean lookups = !cfg.providers().isEmpty() || !cfg.embedded().providers().isEmpty();
+        return lookups ? evaluators + LOOKUP_THREADS : evaluators;
     }
 
     private static DecisionClient embedded(GatewayConfig.Pdp cfg, MeterRegistry registry, Clock clock,

@@ -18,15 +18,12 @@ import io.certgate.pdp.engine.PolicyException;
 import io.certgate.pdp.input.InputEnricher;
 import io.certgate.pdp.input.PresentedCertificate;
 import io.certgate.pdp.pip.AttributeProviders;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,10 +44,9 @@ public final class DecisionService {
     private final ObjectMapper json;
     private final ObjectMapper canonical;
     private final String defaultEntrypoint;
-    private final MeterRegistry registry;
     @Nullable
     private final Cache<String, Decision> cache;
-    private final java.util.Map<Protocol, Timer> latency = new java.util.EnumMap<>(Protocol.class);
+    private final DecisionMeters meters;
 
     public DecisionService(PolicyEngine engine, InputEnricher enricher, DecisionLog decisionLog, ObjectMapper json,
             String defaultEntrypoint, long decisionCacheSize, MeterRegistry registry) {
@@ -60,7 +56,6 @@ public final class DecisionService {
         this.json = json;
         this.canonical = JsonMapper.builder().enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED).build();
         this.defaultEntrypoint = defaultEntrypoint;
-        this.registry = registry;
         if (decisionCacheSize > 0) {
             this.cache = Caffeine.newBuilder()
                     .maximumSize(decisionCacheSize)
@@ -71,14 +66,7 @@ public final class DecisionService {
         } else {
             this.cache = null;
         }
-        for (Protocol p : Protocol.values()) {
-            latency.put(p, Timer.builder("pdp_decision_duration")
-                    .description("Time to produce a decision, input enrichment included")
-                    .tag("protocol", p.label())
-                    .publishPercentiles(0.5, 0.99)
-                    .publishPercentileHistogram()
-                    .register(registry));
-        }
+        this.meters = new DecisionMeters(registry);
     }
 
     public String defaultEntrypoint() {
@@ -203,7 +191,7 @@ public final class DecisionService {
             if (e.kind() != PolicyException.Kind.UNKNOWN_ENTRYPOINT) {
                 log.error("decision {} at {} (bundle {}) failed: {}", id, path, policy.revision(), e.getMessage());
                 record(id, path, policy.revision(), input, null, e.getMessage(), start, false, providers);
-                registry.counter("pdp_policy_errors_total", "kind", e.kind().name()).increment();
+                meters.policyError(e.kind().name());
                 count(protocol, "error", path, start);
             }
             throw e;
@@ -266,22 +254,16 @@ public final class DecisionService {
         count(protocol, d.effect().wireName(), path, start);
         if (d.effect() != Effect.ALLOW) {
             for (Reason r : d.reasons()) {
-                registry.counter("pdp_decision_reasons_total", "code", r.code()).increment();
+                meters.reason(r.code());
             }
         }
         if (error != null) {
-            registry.counter("pdp_policy_errors_total", "kind", d.reasons().get(0).code()).increment();
+            meters.policyError(d.reasons().get(0).code());
         }
     }
 
     private void count(Protocol protocol, String effect, String path, long start) {
-        Counter.builder("pdp_decisions_total")
-                .tag("effect", effect)
-                .tag("entrypoint", path)
-                .tag("protocol", protocol.label())
-                .register(registry)
-                .increment();
-        latency.get(protocol).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        meters.decided(protocol, effect, path, start);
     }
 
     private void record(String id, String path, String revision, JsonNode input, @Nullable JsonNode result,

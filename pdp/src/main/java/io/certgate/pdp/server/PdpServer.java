@@ -41,7 +41,7 @@ public final class PdpServer implements AutoCloseable {
                 .addService(new DecisionGrpcService(pdp.decisions()))
                 .addService(new ExtAuthzService(pdp.decisions(), proxies, pdp.json()))
                 .addService(ProtoReflectionServiceV1.newInstance())
-                .useBlockingTaskExecutor(true)
+                // the decision services hop to the blocking task executor themselves, once per call (Offload)
                 .enableUnframedRequests(true)
                 .maxRequestMessageLength(pdp.config().maxRequestBytes())
                 .build();

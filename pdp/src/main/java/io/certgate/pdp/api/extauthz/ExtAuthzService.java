@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.certgate.pdp.api.grpc.Offload;
 import io.certgate.pdp.api.proxy.CertificateHeaderException;
 import io.certgate.pdp.api.proxy.CertificateHeaders;
 import io.certgate.pdp.api.proxy.ForwardedCertificate;
@@ -72,8 +73,11 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
 
     @Override
     public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
-        response.onNext(decide(request, ServiceRequestContext.current().remoteAddress().getAddress()));
-        response.onCompleted();
+        InetAddress caller = ServiceRequestContext.current().remoteAddress().getAddress();
+        Offload.run(response, () -> {
+            response.onNext(decide(request, caller));
+            response.onCompleted();
+        });
     }
 
     CheckResponse decide(CheckRequest request, InetAddress caller) {

@@ -36,12 +36,14 @@ public final class DecisionGrpcService extends DecisionServiceGrpc.DecisionServi
 
     @Override
     public void decide(DecideRequest request, StreamObserver<DecideResponse> observer) {
-        try {
-            observer.onNext(decideOne(request, ""));
-            observer.onCompleted();
-        } catch (StatusException e) {
-            observer.onError(e);
-        }
+        Offload.run(observer, () -> {
+            try {
+                observer.onNext(decideOne(request, ""));
+                observer.onCompleted();
+            } catch (StatusException e) {
+                observer.onError(e);
+            }
+        });
     }
 
     @Override
@@ -51,6 +53,10 @@ public final class DecisionGrpcService extends DecisionServiceGrpc.DecisionServi
                     + " requests, got " + request.getRequestsCount()).asException());
             return;
         }
+        Offload.run(observer, () -> decideAll(request, observer));
+    }
+
+    private void decideAll(DecideBatchRequest request, StreamObserver<DecideBatchResponse> observer) {
         DecideBatchResponse.Builder out = DecideBatchResponse.newBuilder();
         try {
             for (int i = 0; i < request.getRequestsCount(); i++) {
