@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Verifies a client certificate chain the way every certgate entry point does (the gateway's services, and the
@@ -55,9 +56,24 @@ public final class ClientCertificateVerifier {
     @Nullable
     private final OcspChecker ocsp;
     private final Clock clock;
-    private final Cache<String, VerifyResult> cache;
+    /** Shared by every generation of the trust material (see {@link #reloaded}), so its metrics go on. */
+    private final Cache<String, Cached> cache;
+    private final AtomicLong generations;
+    /** Prefixes this generation's cache keys: a verdict reached with other trust material is never served. */
+    private final long generation;
+
+    /** A verdict and how long it may be served, decided by the generation that reached it (its CRLs). */
+    private record Cached(VerifyResult result, Duration lifetime) {}
 
     private ClientCertificateVerifier(Builder b) {
+        this(b, Caffeine.newBuilder()
+                .maximumSize(10_000)
+                .expireAfter(Expiry.<String, Cached>creating((k, c) -> c.lifetime()))
+                .recordStats()
+                .build(), new AtomicLong());
+    }
+
+    private ClientCertificateVerifier(Builder b, Cache<String, Cached> cache, AtomicLong generations) {
         this.crls = b.crls;
         this.distributionPoints = b.distributionPoints;
         this.ocsp = b.ocsp;
@@ -67,11 +83,9 @@ public final class ClientCertificateVerifier {
             chain.crls(crls);
         }
         this.verifier = chain.build();
-        this.cache = Caffeine.newBuilder()
-                .maximumSize(10_000)
-                .expireAfter(Expiry.<String, VerifyResult>creating((k, r) -> lifetime(r)))
-                .recordStats()
-                .build();
+        this.cache = cache;
+        this.generations = generations;
+        this.generation = generations.incrementAndGet();
     }
 
     public static Builder builder() {
@@ -91,6 +105,18 @@ public final class ClientCertificateVerifier {
             ocsp.bindTo(registry);
         }
         return this;
+    }
+
+    /**
+     * A verifier of new trust material with this one's distribution points, OCSP checker, clock and chain cache
+     * (so the cache metrics bound by {@link #bindTo} follow it). Verdicts of earlier generations are dropped, and
+     * never served by the new verifier even when an earlier one stores one later.
+     */
+    public ClientCertificateVerifier reloaded(List<X509Certificate> trustAnchors, List<X509CRL> crls) {
+        ClientCertificateVerifier next = new ClientCertificateVerifier(builder().trustAnchors(trustAnchors).crls(crls)
+                .crlDistributionPoints(distributionPoints).ocsp(ocsp).clock(clock), cache, generations);
+        cache.invalidateAll();
+        return next;
     }
 
     /** The configured CA bundle, in the order given. */
@@ -135,13 +161,15 @@ public final class ClientCertificateVerifier {
         if (presented.size() > MAX_PRESENTED_CHAIN) {
             return VerifyResult.failed(X509VerifyCodes.CERT_CHAIN_TOO_LONG, MAX_PRESENTED_CHAIN, List.of());
         }
-        String key = fingerprint(presented);
-        VerifyResult r = key == null ? null : cache.getIfPresent(key);
+        String sha256 = fingerprint(presented);
+        String key = sha256 == null ? null : generation + "/" + sha256;
+        Cached c = key == null ? null : cache.getIfPresent(key);
+        VerifyResult r = c == null ? null : c.result();
         Instant now = clock.instant();
         if (r == null || !stillValid(r, presented, now)) {
             r = verifier.verify(presented, now);
             if (key != null) {
-                cache.put(key, r);
+                cache.put(key, new Cached(r, lifetime(r)));
             }
         }
         return r;

@@ -82,12 +82,13 @@ public final class FileWatcher implements AutoCloseable {
     }
 
     /**
-     * Watches {@code files}, whose current content is what {@code reload}'s owner already loaded; when any of
-     * them changes, {@code reload} runs. Call {@link #start()} once every group is registered.
+     * Watches the files of {@code loaded}, taken before their owner loaded them; when any of them changes (a change
+     * landing while they were being loaded included), {@code reload} runs. Call {@link #start()} once every group
+     * is registered.
      */
-    public FileWatcher watch(String owner, String file, List<Path> files, Reload reload) {
-        Entry e = new Entry(owner, file, List.copyOf(files), reload);
-        e.fingerprint = fingerprint(e.files);
+    public FileWatcher watch(String owner, String file, Snapshot loaded, Reload reload) {
+        Entry e = new Entry(owner, file, loaded.files(), reload);
+        e.fingerprint = loaded.sha256();
         e.lastSuccess = clock.millis() / 1000.0;
         Gauge.builder(prefix + "_last_success_seconds", e, x -> x.lastSuccess)
                 .description("when the material in use was loaded (epoch seconds)")
@@ -166,7 +167,7 @@ public final class FileWatcher implements AutoCloseable {
     }
 
     private void check(Entry e) {
-        String now = fingerprint(e.files);
+        String now = Snapshot.of(e.files).sha256();
         if (now.equals(e.fingerprint)) {
             return;
         }
@@ -190,27 +191,6 @@ public final class FileWatcher implements AutoCloseable {
         for (Consumer<ReloadOutcome> l : listeners) {
             l.accept(outcome);
         }
-    }
-
-    /** SHA-256 over every file's content (symlinks followed), a marker for one that cannot be read. */
-    private static String fingerprint(List<Path> files) {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        for (Path f : files) {
-            try {
-                md.update(Files.readAllBytes(f));
-            } catch (NoSuchFileException e) {
-                md.update((byte) 1);
-            } catch (IOException e) {
-                md.update((byte) 2);
-            }
-            md.update((byte) 0);
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 
     @Override
@@ -242,6 +222,39 @@ public final class FileWatcher implements AutoCloseable {
             this.file = file;
             this.files = files;
             this.reload = reload;
+        }
+    }
+
+    /**
+     * What a group of files held at one moment: take it before reading the files to load them, so that a change
+     * landing in between is seen as a change and loaded again.
+     *
+     * @param files the files, in order
+     * @param sha256 over every file's content (symlinks followed), with a marker for one that cannot be read
+     */
+    public record Snapshot(List<Path> files, String sha256) {
+        public Snapshot {
+            files = List.copyOf(files);
+        }
+
+        public static Snapshot of(List<Path> files) {
+            MessageDigest md;
+            try {
+                md = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            for (Path f : files) {
+                try {
+                    md.update(Files.readAllBytes(f));
+                } catch (NoSuchFileException e) {
+                    md.update((byte) 1);
+                } catch (IOException e) {
+                    md.update((byte) 2);
+                }
+                md.update((byte) 0);
+            }
+            return new Snapshot(files, HexFormat.of().formatHex(md.digest()));
         }
     }
 

@@ -102,4 +102,30 @@ class ClientCertificateVerifierTest {
         clock.advance(Duration.ofHours(2));
         assertThat(v.verify(shortLived.chain()).code()).isEqualTo(10);
     }
+
+    /** A reload keeps the cache metrics bound at start moving, and no verdict of the old trust material is served. */
+    @Test
+    void aReloadedVerifierSharesTheBoundCacheButNotItsVerdicts() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ClientCertificateVerifier first = trusting(pki.rootCa()).build().bindTo(registry, "svc");
+        List<X509Certificate> chain = pki.partnerClient().chain();
+        assertThat(first.verify(chain).ok()).isTrue();
+        assertThat(first.verify(chain).ok()).isTrue();
+        assertThat(gets(registry, "hit")).isEqualTo(1);
+        assertThat(gets(registry, "miss")).isEqualTo(1);
+
+        ClientCertificateVerifier second = first.reloaded(List.of(pki.otherCa().certificate()), List.of());
+        // a verification still running on the old generation stores its verdict after the reload...
+        assertThat(first.verify(chain).ok()).isTrue();
+        // ...which the new generation never serves
+        assertThat(second.verify(chain).code()).as("the old CA's verdict is not reused").isNotZero();
+        assertThat(gets(registry, "miss")).as("counted on the cache bound at start").isEqualTo(3);
+        assertThat(second.verify(chain).code()).isNotZero();
+        assertThat(gets(registry, "hit")).isEqualTo(2);
+        assertThat(second.trustAnchors()).containsExactly(pki.otherCa().certificate());
+    }
+
+    private static double gets(SimpleMeterRegistry registry, String result) {
+        return registry.get("cache.gets").tags("cache", "svc", "result", result).functionCounter().count();
+    }
 }

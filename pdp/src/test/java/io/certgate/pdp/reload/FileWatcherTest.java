@@ -37,7 +37,7 @@ class FileWatcherTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (FileWatcher w = FileWatcher.builder(registry).events(false).pollInterval(Duration.ofMillis(50))
                 .metricPrefix("test_reload").build()) {
-            w.watch("svc", "server_cert", List.of(file), () -> loaded.set(read(file)))
+            w.watch("svc", "server_cert", FileWatcher.Snapshot.of(List.of(file)), () -> loaded.set(read(file)))
                     .addListener(outcomes::add).start();
             Files.writeString(Files.createDirectories(tmp.resolve("..2026_02")).resolve("tls.crt"), "two");
             Files.createSymbolicLink(tmp.resolve("..data_tmp"), Path.of("..2026_02"));
@@ -57,7 +57,7 @@ class FileWatcherTest {
         LinkedBlockingQueue<ReloadOutcome> outcomes = new LinkedBlockingQueue<>();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (FileWatcher w = FileWatcher.builder(registry).metricPrefix("test_reload").build()) {
-            w.watch("svc", "mtls.ca_file", List.of(file), () -> {
+            w.watch("svc", "mtls.ca_file", FileWatcher.Snapshot.of(List.of(file)), () -> {
                 if (!read(file).equals("good")) {
                     throw new ReloadRejectedException("mtls.ca_file: " + file + ": not good");
                 }
@@ -75,6 +75,27 @@ class FileWatcherTest {
             assertThat(outcomes).hasSize(2).last().isEqualTo(new ReloadOutcome("svc", "mtls.ca_file", true, null));
             assertThat(registry.get("test_reload_failing").gauge().value()).isZero();
             assertThat(registry.get("test_reload_total").tag("result", "rejected").counter().count()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A change landing between the snapshot and the registration (while the owner loads the files) is a change:
+     * the next check reloads, where a fingerprint taken at registration would wait for another change.
+     */
+    @Test
+    void changeDuringTheInitialLoadIsReloaded() throws Exception {
+        Path file = Files.writeString(tmp.resolve("tls.crt"), "one");
+        FileWatcher.Snapshot before = FileWatcher.Snapshot.of(List.of(file));
+        AtomicReference<String> loaded = new AtomicReference<>(read(file));
+        Files.writeString(file, "two");
+        LinkedBlockingQueue<ReloadOutcome> outcomes = new LinkedBlockingQueue<>();
+        try (FileWatcher w = FileWatcher.builder(new SimpleMeterRegistry()).events(false).build()) {
+            w.watch("svc", "server_cert", before, () -> loaded.set(read(file))).addListener(outcomes::add);
+            w.checkNow();
+            assertThat(outcomes).containsExactly(new ReloadOutcome("svc", "server_cert", true, null));
+            assertThat(loaded.get()).isEqualTo("two");
+            w.checkNow();
+            assertThat(outcomes).hasSize(1);
         }
     }
 }

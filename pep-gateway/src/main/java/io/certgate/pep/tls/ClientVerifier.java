@@ -8,6 +8,7 @@ import io.certgate.pdp.cert.OcspChecker;
 import io.certgate.pdp.cert.PemBundleException;
 import io.certgate.pdp.cert.VerifyResult;
 import io.certgate.pdp.cert.X509VerifyCodes;
+import io.certgate.pdp.reload.FileWatcher;
 import io.certgate.pdp.reload.TrustMaterial;
 import io.certgate.pep.config.CaErrorStrategy;
 import io.certgate.pep.config.ServiceConfig;
@@ -25,8 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One service's client-certificate policy: the shared {@link ClientCertificateVerifier} (OpenSSL-compatible
  * chain verification against its CA bundle and CRLs, OCSP when enabled), then its verify mode and CA error
- * strategy. The CA bundle and CRLs can be replaced while serving ({@link #reload}): a fresh verifier, with an
- * empty cache, is swapped in, so no verdict reached with the old trust material is reused.
+ * strategy. The CA bundle and CRLs can be replaced while serving ({@link #reload}): a new verifier is swapped in
+ * that reuses no verdict reached with the old trust material (the cache, and its metrics, are shared).
  */
 public final class ClientVerifier {
     private final String service;
@@ -37,6 +38,9 @@ public final class ClientVerifier {
     @Nullable
     private final CrlDistributionPoints distributionPoints;
     private final AtomicReference<ClientCertificateVerifier> verifier = new AtomicReference<>();
+    /** The CA bundle and CRLs as they were before they were read; null without a CA bundle. */
+    @Nullable
+    private final FileWatcher.Snapshot loaded;
 
     public ClientVerifier(String service, ServiceConfig.Mtls mtls, Clock clock) throws PemBundleException {
         this.service = service;
@@ -44,6 +48,12 @@ public final class ClientVerifier {
         this.clock = clock;
         // one OCSP checker (and cache) for every generation of the trust material
         this.ocsp = mtls.ocspEnabled() ? OcspChecker.builder().softFail(mtls.ocspSoftFail()).clock(clock).build() : null;
+        List<Path> files = new ArrayList<>();
+        if (mtls.caFile() != null) {
+            files.add(mtls.caFile());
+        }
+        files.addAll(mtls.crlFiles());
+        this.loaded = mtls.caFile() == null ? null : FileWatcher.Snapshot.of(files);
         List<X509CRL> crls = new ArrayList<>();
         for (Path crl : mtls.crlFiles()) {
             crls.addAll(ChainVerifier.readCrls(crl));
@@ -61,14 +71,20 @@ public final class ClientVerifier {
     }
 
     public ClientVerifier bindTo(MeterRegistry registry) {
-        // the first generation's chain cache; later generations are not re-registered under the same name
+        // every generation shares this chain cache (see reload)
         verifier.get().bindTo(registry, "client_verification_" + service);
         return this;
     }
 
+    /** The CA bundle and CRL files and their content before they were loaded, for {@link FileWatcher#watch}. */
+    @Nullable
+    public FileWatcher.Snapshot loaded() {
+        return loaded;
+    }
+
     /** Verifies with {@code material} from now on; verdicts cached with the previous material are dropped. */
     public void reload(TrustMaterial material) {
-        verifier.set(build(material.cas(), material.crls()));
+        verifier.set(verifier.get().reloaded(material.cas(), material.crls()));
     }
 
     /** The CAs advertised to clients in the TLS CertificateRequest (those configured at start). */

@@ -19,7 +19,6 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -40,6 +39,12 @@ public final class ServiceTls {
     private final AtomicReference<TlsKeyPair> upstreamClient;
     @Nullable
     private final ReloadingTrustManager upstreamTrust;
+    /** Each group's files as they were before being loaded, so a change landing during the load is not missed. */
+    private final FileWatcher.Snapshot serverFiles;
+    @Nullable
+    private final FileWatcher.Snapshot upstreamClientFiles;
+    @Nullable
+    private final FileWatcher.Snapshot upstreamCaFiles;
 
     /**
      * @param at the service's location in gateway.yaml, e.g. {@code services[0].}, for messages
@@ -48,11 +53,15 @@ public final class ServiceTls {
         this.svc = svc;
         this.at = at;
         this.verifier = verifier;
+        this.serverFiles = FileWatcher.Snapshot.of(List.of(svc.serverCert(), svc.serverKey()));
         this.server = new ReloadingKeyManager(TlsKeyPair.of(svc.serverKey().toFile(), svc.serverCert().toFile()));
         ServiceConfig.Upstream u = svc.upstream();
         boolean https = "https".equals(u.url().getScheme());
-        this.upstreamClient = https && u.clientCert() != null
+        this.upstreamClientFiles = https && u.clientCert() != null
+                ? FileWatcher.Snapshot.of(List.of(u.clientCert(), u.clientKey())) : null;
+        this.upstreamClient = upstreamClientFiles != null
                 ? new AtomicReference<>(TlsKeyPair.of(u.clientKey().toFile(), u.clientCert().toFile())) : null;
+        this.upstreamCaFiles = https && u.caFile() != null ? FileWatcher.Snapshot.of(List.of(u.caFile())) : null;
         try {
             this.upstreamTrust = https && u.caFile() != null
                     ? new ReloadingTrustManager(ChainVerifier.readCertificates(u.caFile())) : null;
@@ -82,16 +91,14 @@ public final class ServiceTls {
     /** Registers every file group of this service, each reload also refreshing its expiry series. */
     public void watch(FileWatcher watcher, CertificateExpiryMetrics expiry, Clock clock) {
         String name = svc.name();
-        watcher.watch(name, "server_cert", List.of(svc.serverCert(), svc.serverKey()), () -> {
+        watcher.watch(name, "server_cert", serverFiles, () -> {
             TlsKeyPair pair = keyPair("server_cert", "server_key", svc.serverCert(), svc.serverKey(), clock.instant());
             server.swap(pair);
             expiry.replace("server", name, pair.certificateChain());
         });
         ServiceConfig.Mtls m = svc.mtls();
-        if (m.caFile() != null) {
-            List<Path> files = new ArrayList<>(List.of(m.caFile()));
-            files.addAll(m.crlFiles());
-            watcher.watch(name, "mtls.ca_file", files, () -> {
+        if (verifier.loaded() != null) {
+            watcher.watch(name, "mtls.ca_file", verifier.loaded(), () -> {
                 TrustMaterial t = TrustMaterial.read(at + "mtls.ca_file", m.caFile(), at + "mtls.crl_files",
                         m.crlFiles(), clock.instant());
                 verifier.reload(t);
@@ -100,7 +107,7 @@ public final class ServiceTls {
         }
         ServiceConfig.Upstream u = svc.upstream();
         if (upstreamClient != null) {
-            watcher.watch(name, "upstream.client_cert", List.of(u.clientCert(), u.clientKey()), () -> {
+            watcher.watch(name, "upstream.client_cert", upstreamClientFiles, () -> {
                 TlsKeyPair pair = keyPair("upstream.client_cert", "upstream.client_key", u.clientCert(),
                         u.clientKey(), clock.instant());
                 upstreamClient.set(pair);
@@ -108,7 +115,7 @@ public final class ServiceTls {
             });
         }
         if (upstreamTrust != null) {
-            watcher.watch(name, "upstream.ca_file", List.of(u.caFile()), () -> {
+            watcher.watch(name, "upstream.ca_file", upstreamCaFiles, () -> {
                 TrustMaterial t = TrustMaterial.read(at + "upstream.ca_file", u.caFile(), at + "upstream.crl_files",
                         List.of(), clock.instant());
                 try {

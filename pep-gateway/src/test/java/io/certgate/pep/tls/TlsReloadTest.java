@@ -196,9 +196,17 @@ class TlsReloadTest {
             t.await(5);
             assertThat(t.failures()).isEmpty();
         }
+        double gets = cacheGets("client_verification_ca");
         E2e.Resp refused = E2e.get(client(host, oldClient, true), "/echo");
         assertThat(refused.status()).isEqualTo(401);
         assertThat(refused.body()).contains("(20)");
+        assertThat(cacheGets("client_verification_ca")).as("the cache metrics follow the reloaded verifier")
+                .isGreaterThan(gets);
+    }
+
+    private static double cacheGets(String cache) {
+        return e.registry(port).find("cache.gets").tag("cache", cache).functionCounters().stream()
+                .mapToDouble(c -> c.count()).sum();
     }
 
     @Test

@@ -48,6 +48,9 @@ public final class ProxyTrust {
     private CrlDistributionPoints distributionPoints;
     /** Null content when forwarded chains are not verified again; replaced as a whole when the files change. */
     private final AtomicReference<ClientCertificateVerifier> verifier = new AtomicReference<>();
+    /** The CA bundle and CRLs as they were before the first verifier read them; null when not verifying. */
+    @Nullable
+    private final FileWatcher.Snapshot loaded;
 
     /**
      * @throws IllegalArgumentException if {@code verify_ca_file} or a {@code crl_files} entry cannot be read
@@ -60,7 +63,14 @@ public final class ProxyTrust {
         InteropConfig.Ocsp o = config.ocsp();
         // one OCSP checker (and cache) for every generation of the CA bundle and CRLs
         this.ocsp = o.enabled() ? OcspChecker.builder().softFail(o.softFail()).clock(clock).build() : null;
-        this.verifier.set(config.verifyCaFile() == null ? null : verifier(config));
+        if (config.verifyCaFile() == null) {
+            this.loaded = null;
+        } else {
+            List<Path> files = new ArrayList<>(List.of(config.verifyCaFile()));
+            files.addAll(config.crlFiles());
+            this.loaded = FileWatcher.Snapshot.of(files);
+            this.verifier.set(verifier(config));
+        }
     }
 
     private ClientCertificateVerifier verifier(InteropConfig config) {
@@ -93,18 +103,16 @@ public final class ProxyTrust {
 
     /**
      * Reloads {@code interop.verify_ca_file} and {@code interop.crl_files} when they change (validated first: see
-     * {@link TrustMaterial}); verdicts cached with the old files are dropped with the old verifier.
+     * {@link TrustMaterial}); verdicts cached with the old files are dropped.
      */
     public ProxyTrust watch(FileWatcher watcher) {
-        if (config.verifyCaFile() == null) {
+        if (loaded == null) {
             return this;
         }
-        List<Path> files = new ArrayList<>(List.of(config.verifyCaFile()));
-        files.addAll(config.crlFiles());
-        watcher.watch("interop", "verify_ca_file", files, () -> {
+        watcher.watch("interop", "verify_ca_file", loaded, () -> {
             TrustMaterial t = TrustMaterial.read("interop.verify_ca_file", config.verifyCaFile(), "interop.crl_files",
                     config.crlFiles(), clock.instant());
-            verifier.set(build(t.cas(), t.crls()));
+            verifier.set(verifier.get().reloaded(t.cas(), t.crls()));
         });
         return this;
     }
@@ -113,7 +121,7 @@ public final class ProxyTrust {
     public ProxyTrust bindTo(MeterRegistry registry) {
         ClientCertificateVerifier v = verifier.get();
         if (v != null) {
-            // the first generation's cache; later generations are not registered again under the same name
+            // every generation shares this cache (see ClientCertificateVerifier#reloaded)
             v.bindTo(registry, "proxy_client_verification");
         }
         return this;
