@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         description = {"Starts the gateway with an embedded PDP, the reference policy, a demo PKI, demo attribute",
             "providers (directory, device posture, MFA token issuer) and an echo upstream on loopback, and prints",
             "curl commands that show allow, deny and challenge. Ctrl-C stops it; the PKI is reused next time."})
-public final class QuickstartCommand implements Callable<Integer> {
+final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "Where the PKI and the generated configuration live (default: ${DEFAULT-VALUE}).")
     Path dir = Path.of("certgate-quickstart");
 

@@ -20,7 +20,7 @@ import java.util.List;
  * plus the CRL that revokes the last. Generated once and reused while the server certificate is
  * valid for another day, so curl commands and trust settings keep working across restarts.
  */
-public record DemoPki(Path dir) {
+record DemoPki(Path dir) {
     /** The client certificates a demo request can present, by file name stem. */
     public static final List<String> CLIENTS = List.of("partner", "device", "expired", "revoked");
 
