@@ -83,7 +83,20 @@ policy_violations contains reason("ISSUER_NOT_ALLOWED", issuer_detail) if {
 
 default cert_missing_detail := ""
 
-cert_missing_detail := concat("", ["service ", quote(service_id), " requires one"]) if service_id
+cert_missing_detail := concat("", ["service ", quote(service_id), " requires one"]) if {
+	service_id
+	svc
+}
+
+# An unknown service gets the defaults (verify: required): say so rather than
+# that the service asks for a certificate.
+cert_missing_detail := concat("", [
+	"service ", quote(service_id),
+	" is not in data.mtls.services, and a service that is not configured requires one",
+]) if {
+	service_id
+	not svc
+}
 
 default verify_detail := "the certificate was not verified"
 

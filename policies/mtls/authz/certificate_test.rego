@@ -13,6 +13,15 @@ test_cert_missing_when_required if {
 	d.ttl_seconds == 5
 }
 
+test_cert_missing_for_an_unknown_service_says_it_is_not_configured if {
+	d := authz.decision with input as patch(no_cert, {"service": {"id": "status-page"}})
+	d.status == 401
+	d.reasons == [{
+		"code": "CERT_MISSING",
+		"message": "a client certificate is required: service 'status-page' is not in data.mtls.services, and a service that is not configured requires one",
+	}]
+}
+
 test_cert_missing_when_present_is_not_true if {
 	d := authz.decision with input as patch(acme_input, {"certificate": {"present": "yes"}})
 	codes(d) == {"CERT_MISSING"}

@@ -39,6 +39,7 @@ public final class Pdp implements AutoCloseable {
     private final PolicyEngine engine;
     private final BundleManager bundles;
     private final DecisionService decisions;
+    private final CertificateIdentities certificates;
     private final ObjectMapper json;
     @Nullable
     private final AttributeProviders providers;
@@ -57,10 +58,11 @@ public final class Pdp implements AutoCloseable {
         SignatureVerifier verifier = config.verification() == null ? null
                 : new SignatureVerifier(config.verification(), json);
         this.bundles = new BundleManager(source(config), new BundleReader(json, verifier), engine, clock, registry);
-        CertificateIdentities certs = new CertificateIdentities(clock, config.certificateCacheSize()).bindTo(registry);
+        this.certificates = new CertificateIdentities(clock, config.certificateCacheSize()).bindTo(registry);
         CertificateExpiryMetrics expiry = new CertificateExpiryMetrics(registry, clock);
         this.providers = AttributeProviders.create(config.providers(), clock, json, registry);
-        InputEnricher enricher = new InputEnricher(new TimeFacts(clock, config.timezone()), certs, expiry, providers);
+        InputEnricher enricher = new InputEnricher(new TimeFacts(clock, config.timezone()), certificates, expiry,
+                providers);
         this.labels = InstanceLabels.forThisProcess();
         this.decisionLog = DecisionLog.start(json, clock, config.decisionLogs(), labels,
                 client(config, config.decisionLogs().service()), registry);
@@ -136,6 +138,11 @@ public final class Pdp implements AutoCloseable {
 
     public BundleManager bundles() {
         return bundles;
+    }
+
+    /** The parsed client certificates (caches.certificate_identities), for a gateway that embeds this PDP. */
+    public CertificateIdentities certificates() {
+        return certificates;
     }
 
     public DecisionService decisions() {

@@ -49,6 +49,7 @@ import io.certgate.pep.tls.ServerNames;
 import io.certgate.pep.tls.ServiceTls;
 import io.certgate.pep.tls.TlsSettings;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -134,9 +135,13 @@ public final class GatewayServer implements AutoCloseable {
         GatewayConfig.Pdp pdpConfig = config.pdp();
         this.remote = pdpConfig.mode() == GatewayConfig.PdpMode.REMOTE ? new RemoteDecisionClient(
                 pdpConfig.addresses(), pdpConfig.timeout(), pdpConfig.entrypoint(), pdpConfig.fleet(), registry) : null;
-        this.pdp = remote != null ? cached(remote, pdpConfig.cacheSize(), registry)
-                : embedded(pdpConfig, registry, clock, decisionExecutor);
-        this.identities = new CertificateIdentities(clock, 10_000).bindTo(registry, "gateway_certificate_identity");
+        Pdp embedded = remote == null ? embedded(pdpConfig, registry, clock) : null;
+        this.pdp = embedded == null ? cached(remote, pdpConfig.cacheSize(), registry)
+                : new EmbeddedDecisionClient(embedded, decisionExecutor);
+        // one cache of parsed certificates per process: an embedded PDP identifies the same chains
+        this.identities = embedded != null ? embedded.certificates()
+                : new CertificateIdentities(clock, pdpConfig.embedded().certificateCacheSize())
+                        .bindTo(registry, "gateway_certificate_identity");
         this.audit = new AccessLog(new ObjectMapper(), new HashSet<>(config.auditMask()), config.auditEnabled(),
                 AccessLog.DEFAULT_CAPACITY, registry);
         this.files = config.reload().enabled() ? FileWatcher.builder(registry).metricPrefix("gateway_tls_reload")
@@ -379,7 +384,10 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     private Server adminServer(GatewayConfig.Admin cfg, MeterRegistry registry, @Nullable AssertionKeys keys) {
-        var admin = Server.builder().http(new InetSocketAddress(cfg.host(), cfg.port()));
+        // A registry of its own rather than Armeria's global one: every server registers the shared blocking
+        // executor's meters, and a second registration in one registry logs a WARN.
+        var admin = Server.builder().http(new InetSocketAddress(cfg.host(), cfg.port()))
+                .meterRegistry(new CompositeMeterRegistry());
         if (keys != null) {
             // Upstreams verify assertions with these; the previous key stays listed during a rotation.
             String jwks = keys.jwks();
@@ -446,8 +454,7 @@ public final class GatewayServer implements AutoCloseable {
         return lookups ? evaluators + LOOKUP_THREADS : evaluators;
     }
 
-    private static DecisionClient embedded(GatewayConfig.Pdp cfg, MeterRegistry registry, Clock clock,
-            ExecutorService executor) {
+    private static Pdp embedded(GatewayConfig.Pdp cfg, MeterRegistry registry, Clock clock) {
         PdpConfig base = cfg.embedded();
         EngineOptions engine = new EngineOptions(base.engine().poolSize(), base.engine().acquireTimeout(),
                 cfg.evaluationTimeout(), base.engine().maxMemoryPages());
@@ -456,7 +463,7 @@ public final class GatewayServer implements AutoCloseable {
         if (!cfg.providers().isEmpty()) {
             pdpConfig = pdpConfig.withProviders(cfg.providers());
         }
-        return new EmbeddedDecisionClient(Pdp.start(pdpConfig, registry, clock), executor);
+        return Pdp.start(pdpConfig, registry, clock);
     }
 
     public GatewayServer start() {

@@ -80,23 +80,6 @@ public final class DecisionLog implements AutoCloseable {
         return new DecisionLog(json, clock, config, labels, service, registry);
     }
 
-    /** A disabled log, for library use and tools. */
-    public static DecisionLog disabled(ObjectMapper json) {
-        return new DecisionLog(json, Clock.systemUTC(), DecisionLogsConfig.off(), new InstanceLabels("", ""), null,
-                null);
-    }
-
-    /**
-     * Records one decision.
-     *
-     * @param result the entrypoint's value, or null when undefined or failed
-     * @param error what went wrong, or null
-     */
-    public void record(String decisionId, String path, String revision, JsonNode input, @Nullable JsonNode result,
-            @Nullable String error, long latencyNanos, boolean cached) {
-        record(decisionId, path, revision, input, result, error, latencyNanos, cached, null);
-    }
-
     /**
      * Records one decision with what the attribute providers answered ({@code providers}: per input
      * field, the provider, its status and, when it failed, why). {@code input}, {@code result} and

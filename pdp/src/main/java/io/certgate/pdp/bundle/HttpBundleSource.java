@@ -1,13 +1,18 @@
 package io.certgate.pdp.bundle;
 
+import com.linecorp.armeria.client.WebClient;
+import com.linecorp.armeria.common.AggregatedHttpResponse;
+import com.linecorp.armeria.common.ContentTooLargeException;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpMethod;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.RequestHeadersBuilder;
 import com.linecorp.armeria.common.annotation.Nullable;
+import com.linecorp.armeria.common.util.Exceptions;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
 
 /**
  * A bundle served over HTTP(S), polled with {@code If-None-Match} so an unchanged bundle costs a 304.
@@ -15,16 +20,17 @@ import java.time.Duration;
  */
 public final class HttpBundleSource implements BundleSource {
     private final URI uri;
-    private final HttpClient client;
-    private final Duration timeout;
+    private final WebClient client;
     @Nullable
     private String etag;
 
     public HttpBundleSource(URI uri, Duration timeout) {
         this.uri = uri;
-        this.timeout = timeout;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.client = WebClient.builder()
+                .responseTimeout(timeout)
+                .maxResponseLength(BundleReader.MAX_BYTES)
+                .followRedirects()
+                .build();
     }
 
     @Override
@@ -32,27 +38,31 @@ public final class HttpBundleSource implements BundleSource {
         return uri.toString();
     }
 
+    /** Blocks until the answer is in: called on the bundle poller's thread, never on an event loop. */
     @Override
     @Nullable
-    public byte[] poll() throws IOException, InterruptedException {
-        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(timeout).GET();
+    public byte[] poll() throws IOException {
+        RequestHeadersBuilder req = RequestHeaders.builder(HttpMethod.GET, uri.toString());
         if (etag != null) {
-            req.header("If-None-Match", etag);
+            req.set(HttpHeaderNames.IF_NONE_MATCH, etag);
         }
-        HttpResponse<InputStream> res = client.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream body = res.body()) {
-            if (res.statusCode() == 304) {
-                return null;
-            }
-            if (res.statusCode() != 200) {
-                throw new IOException("bundle server " + uri + " answered HTTP " + res.statusCode());
-            }
-            byte[] bytes = body.readNBytes((int) BundleReader.MAX_BYTES + 1);
-            if (bytes.length > BundleReader.MAX_BYTES) {
+        AggregatedHttpResponse res;
+        try {
+            res = client.execute(req.build()).aggregate().join();
+        } catch (CompletionException e) {
+            Throwable cause = Exceptions.peel(e);
+            if (cause instanceof ContentTooLargeException) {
                 throw new IOException("bundle at " + uri + " is larger than " + BundleReader.MAX_BYTES + " bytes");
             }
-            etag = res.headers().firstValue("ETag").orElse(null);
-            return bytes;
+            throw new IOException("bundle server " + uri + ": " + cause, cause);
         }
+        if (res.status().code() == 304) {
+            return null;
+        }
+        if (res.status().code() != 200) {
+            throw new IOException("bundle server " + uri + " answered HTTP " + res.status().code());
+        }
+        etag = res.headers().get(HttpHeaderNames.ETAG);
+        return res.content().array();
     }
 }

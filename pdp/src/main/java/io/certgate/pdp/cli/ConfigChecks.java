@@ -5,9 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.certgate.pdp.config.ConfigException;
+import io.certgate.pdp.config.InteropConfig;
 import io.certgate.pdp.config.PdpConfig;
+import io.certgate.pdp.reload.ReloadRejectedException;
+import io.certgate.pdp.reload.TrustMaterial;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,6 +59,14 @@ public final class ConfigChecks {
         } catch (ConfigException e) {
             return e.errors();
         }
+        return checkFiles(cfg, Instant.now());
+    }
+
+    /**
+     * The checks {@link PdpConfig#parse} leaves to start-up: the policy source exists, and the trust files read
+     * ({@link #trustFileErrors}). Empty when all is well.
+     */
+    private static List<String> checkFiles(PdpConfig cfg, Instant now) {
         List<String> errors = new ArrayList<>();
         if (cfg.policies() != null && !Files.isDirectory(cfg.policies())) {
             errors.add("policy.policies: directory not found: " + cfg.policies().toAbsolutePath());
@@ -64,7 +76,27 @@ public final class ConfigChecks {
                 && !Files.isReadable(Path.of(bundle))) {
             errors.add("policy.bundle: file not found or not readable: " + Path.of(bundle).toAbsolutePath());
         }
+        errors.addAll(trustFileErrors(cfg, now));
         return errors;
+    }
+
+    /**
+     * The problem with {@code interop.verify_ca_file} and {@code interop.crl_files}, validated as a reload
+     * validates them (PEM complete, CA certificates not expired, CRLs current and signed by a CA of the
+     * bundle), located by its key; empty when they are fine or not set.
+     */
+    public static List<String> trustFileErrors(PdpConfig cfg, Instant now) {
+        InteropConfig interop = cfg.interop();
+        if (interop.verifyCaFile() == null) {
+            return List.of();
+        }
+        try {
+            TrustMaterial.read("interop.verify_ca_file", interop.verifyCaFile(), "interop.crl_files",
+                    interop.crlFiles(), now);
+            return List.of();
+        } catch (ReloadRejectedException e) {
+            return List.of(e.getMessage());
+        }
     }
 
     /** Prints the outcome as {@code config check} does and returns its exit code (0 ok, 1 errors). */

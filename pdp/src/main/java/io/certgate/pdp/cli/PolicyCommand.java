@@ -17,8 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -115,14 +117,34 @@ public final class PolicyCommand implements Runnable {
                     return "ok";
                 });
             }
+            if (!hasTests(dir)) {
+                // opa test passes with nothing to run, which would read as a tested policy
+                System.out.printf("%-24s FAILED: no *_test.rego files under %s%n", "opa test", dir);
+                return 1;
+            }
             ok &= step("opa test", () -> coverage ? coverageReport(opa.testCoverage(dir)) : opa.test(dir).strip());
             return ok ? 0 : 1;
         }
 
-        private static String coverageReport(String json) throws Exception {
+        private static boolean hasTests(Path dir) throws IOException {
+            try (Stream<Path> files = Files.walk(dir)) {
+                return files.anyMatch(f -> f.getFileName().toString().endsWith("_test.rego")
+                        && Files.isRegularFile(f));
+            }
+        }
+
+        /**
+         * The figure from opa's line counts, rounded down, so that it reads 100.0% only when no line is left out
+         * (opa's own {@code coverage} rounds 99.96 up); the lines counted include the tests', as opa counts them.
+         */
+        static String coverageReport(String json) throws Exception {
             JsonNode report = new ObjectMapper().readTree(json);
-            StringBuilder s = new StringBuilder(String.format("ok, coverage %.1f%%", report.path("coverage")
-                    .asDouble()));
+            long covered = report.path("covered_lines").asLong();
+            long notCovered = report.path("not_covered_lines").asLong();
+            long total = covered + notCovered;
+            double percent = total == 0 ? 100 : Math.floor(covered * 1000.0 / total) / 10;
+            StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "ok, coverage %.1f%% (%d of %d lines)",
+                    percent, covered, total));
             for (Map.Entry<String, JsonNode> f : report.path("files").properties()) {
                 List<String> lines = new ArrayList<>();
                 for (JsonNode range : f.getValue().path("not_covered")) {

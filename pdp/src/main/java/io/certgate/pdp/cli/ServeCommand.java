@@ -10,6 +10,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
@@ -82,6 +84,13 @@ final class ServeCommand implements Callable<Integer> {
         if (authzenEntrypoint != null) {
             cfg = cfg.withInterop(cfg.interop().withAuthzenEntrypoint(authzenEntrypoint));
         }
+        // as config check reads them, so a bad file stops serve with its key rather than with a stack trace or
+        // not at all (an expired CA); a missing local bundle is not checked: serve polls it until it appears
+        List<String> errors = ConfigChecks.trustFileErrors(cfg, Instant.now());
+        if (!errors.isEmpty()) {
+            errors.forEach(System.err::println);
+            return 2;
+        }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bindTo(registry);
         Pdp pdp;
@@ -104,10 +113,11 @@ final class ServeCommand implements Callable<Integer> {
             pdp.close();
             return 2;
         }
+        StopSignals signals = StopSignals.install(); // before the announcement, which callers act on
         System.out.println("certgate PDP listening on http://" + ListenAddress.authority(server.localAddress())
                 + " (gRPC pdp.v1.DecisionService and envoy.service.auth.v3.Authorization, POST /v1/data/{path}, "
                 + "/access/v1/evaluation(s), /forward-auth, /health, /v1/status, /metrics, /docs)");
-        String signal = StopSignals.await();
+        String signal = signals.await();
         System.err.println("certgate PDP stopping on SIG" + signal + ": draining requests in flight for at most "
                 + shutdownGraceSeconds + " s");
         server.close();

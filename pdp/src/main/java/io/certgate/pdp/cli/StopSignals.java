@@ -12,17 +12,27 @@ import sun.misc.SignalHandler;
  * failure. A second signal during the drain stops the process at once.
  */
 public final class StopSignals {
+    private final BlockingQueue<String> received = new ArrayBlockingQueue<>(2);
+    private final Signal term = new Signal("TERM");
+    private final Signal interrupt = new Signal("INT");
+
     private StopSignals() {
     }
 
+    /**
+     * Handles SIGTERM and SIGINT from now on. Call it before the server announces that it listens: a
+     * signal sent on that announcement would otherwise meet the default handler.
+     */
+    public static StopSignals install() {
+        StopSignals s = new StopSignals();
+        SignalHandler handler = signal -> s.received.offer(signal.getName());
+        Signal.handle(s.term, handler);
+        Signal.handle(s.interrupt, handler);
+        return s;
+    }
+
     /** Blocks until SIGTERM or SIGINT arrives; returns its name ({@code TERM}, {@code INT}). */
-    public static String await() throws InterruptedException {
-        BlockingQueue<String> received = new ArrayBlockingQueue<>(2);
-        Signal term = new Signal("TERM");
-        Signal interrupt = new Signal("INT");
-        SignalHandler handler = signal -> received.offer(signal.getName());
-        Signal.handle(term, handler);
-        Signal.handle(interrupt, handler);
+    public String await() throws InterruptedException {
         String name = received.take();
         Signal.handle(term, SignalHandler.SIG_DFL);
         Signal.handle(interrupt, SignalHandler.SIG_DFL);

@@ -94,8 +94,12 @@ public final class ConfigNode {
         return out;
     }
 
-    /** Whether the key is present (and not null). */
+    /**
+     * Whether the key is present (and not null). A key asked about is a known key: the unknown-key hint lists it
+     * also when it is absent, e.g. an optional key read only when given.
+     */
     public boolean has(String key) {
+        read.add(key);
         return !node.path(key).isMissingNode() && !node.path(key).isNull();
     }
 

@@ -71,7 +71,9 @@ public final class RegalLinter {
     /** Lints a policy directory (its {@code .regal/config.yaml} applies); throws with Regal's report on violations. */
     public void lint(Path policiesDir) {
         Path dir = policiesDir.toAbsolutePath().normalize();
-        Processes.require("regal lint", List.of(binary.toString(), "lint", dir.toString()), dir, Map.of(), null, 300);
+        // the report is captured and printed as text: colour codes would show raw
+        Processes.require("regal lint", List.of(binary.toString(), "lint", "--no-color", dir.toString()), dir,
+                Map.of(), null, 300);
     }
 
     public Path binary() {

@@ -41,7 +41,8 @@ class HttpBundleSourceTest {
 
     @BeforeEach
     void startBundleServer() {
-        server = Server.builder().http(0).service("/bundles/authz.tar.gz", (ctx, req) -> {
+        server = Server.builder().http(0).service("/moved", (ctx, req) -> HttpResponse.ofRedirect(
+                HttpStatus.FOUND, "/bundles/authz.tar.gz")).service("/bundles/authz.tar.gz", (ctx, req) -> {
             if (status.get() != 200) {
                 return HttpResponse.of(HttpStatus.valueOf(status.get()));
             }
@@ -59,6 +60,20 @@ class HttpBundleSourceTest {
     @AfterEach
     void stop() {
         server.stop().join();
+    }
+
+    @Test
+    void followsRedirectsAndNamesAServerThatDoesNotAnswer() throws Exception {
+        body.set(new byte[] {1, 2, 3});
+        int port = server.activePort().localAddress().getPort();
+        HttpBundleSource moved = new HttpBundleSource(URI.create("http://127.0.0.1:" + port + "/moved"),
+                Duration.ofSeconds(5));
+        assertThat(moved.poll()).containsExactly(1, 2, 3);
+
+        server.stop().join();
+        URI gone = URI.create("http://127.0.0.1:" + port + "/bundles/authz.tar.gz");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new HttpBundleSource(gone, Duration.ofSeconds(5))
+                .poll()).isInstanceOf(java.io.IOException.class).hasMessageStartingWith("bundle server " + gone + ": ");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.certgate.pdp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.certgate.pdp.Pdp;
 import io.certgate.pdp.bundle.BundleVerification;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,8 +59,40 @@ class PolicyCommandTest {
         CliRun r = CliRun.of("policy", "test", dir.toString(), "--coverage");
         assertThat(r.exit()).as(r.all()).isZero();
         assertThat(r.out()).containsPattern("opa fmt, check --strict +ok").containsPattern("regal lint +(ok|skipped)")
-                .containsPattern("opa test +ok, coverage 100\\.0%");
+                .containsPattern("opa test +ok, coverage 100\\.0% \\(\\d+ of \\d+ lines\\)");
         assertThat(CliRun.of("policy", "test", dir.toString()).out()).containsPattern("opa test +PASS: 2/2");
+    }
+
+    @Test
+    void testWithoutTestFilesSaysSoAndFails(@TempDir Path tmp) throws Exception {
+        Path dir = policies(tmp, POLICY, TESTS);
+        Files.delete(dir.resolve("acme/authz/decision_test.rego"));
+        CliRun r = CliRun.of("policy", "test", dir.toString());
+        assertThat(r.exit()).as(r.all()).isEqualTo(1);
+        assertThat(r.out()).containsPattern("opa test +FAILED: no \\*_test\\.rego files under " + Pattern.quote(
+                dir.toString()));
+    }
+
+    @Test
+    void coverageNeverReadsFullWhileALineIsNotCovered() throws Exception {
+        // opa's own figure rounds 4999 of 5000 up to 100.0
+        String json = """
+                {"files": {"big.rego": {"not_covered": [{"start": {"row": 211}, "end": {"row": 211}}],
+                  "covered_lines": 4999, "not_covered_lines": 1, "coverage": 99.98}},
+                 "covered_lines": 4999, "not_covered_lines": 1, "coverage": 99.98}
+                """;
+        assertThat(PolicyCommand.Test.coverageReport(json)).startsWith("ok, coverage 99.9% (4999 of 5000 lines)")
+                .contains("big.rego: not covered: lines 211");
+    }
+
+    @Test
+    void regalFindingsArePlainText(@TempDir Path tmp) throws Exception {
+        Path dir = policies(tmp, POLICY + "\nfooBar := 1\n", TESTS);
+        CliRun r = CliRun.of("policy", "test", dir.toString());
+        assumeThat(r.out()).as("regal is available").doesNotContainPattern("regal lint +skipped");
+        assertThat(r.exit()).as(r.all()).isEqualTo(1);
+        assertThat(r.out()).containsPattern("regal lint +FAILED").contains("prefer-snake-case")
+                .doesNotContain("\u001b[");
     }
 
     @Test

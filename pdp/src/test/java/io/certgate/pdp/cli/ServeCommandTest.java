@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.certgate.testdata.LocalAddresses;
+import io.certgate.testdata.TestCert;
 import io.certgate.testdata.TestPki;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -173,5 +175,63 @@ class ServeCommandTest {
         assertThat(r.exit()).as(r.all()).isEqualTo(2);
         assertThat(r.err()).contains("bundle.verification is set, but the policy comes from the embedded reference"
                 + " bundle, which is not signed; set policy.bundle (or --bundle) to a signed bundle's file or URL");
+    }
+
+    /** serve with {@code interop} pointing at {@code ca} (and {@code crl}), in process: it must stop before listening. */
+    private CliRun serveWithTrustFiles(Path ca, Path... crls) throws IOException {
+        StringBuilder yaml = new StringBuilder("interop:\n  verify_ca_file: " + ca + "\n");
+        if (crls.length > 0) {
+            yaml.append("  crl_files: [").append(String.join(", ", List.of(crls).stream().map(Path::toString)
+                    .toList())).append("]\n");
+        }
+        Path config = Files.writeString(tmp.resolve("pdp-" + System.nanoTime() + ".yaml"), yaml);
+        // were the files accepted, serve would run until the JVM stops: fail instead
+        return assertTimeoutPreemptively(Duration.ofSeconds(60), () -> CliRun.of("serve", "--config",
+                config.toString(), "--port", "0", "--bundle", tmp.resolve("none.tar.gz").toString()));
+    }
+
+    @Test
+    void badTrustFilesStopServeWithTheMessageOfConfigCheck() throws Exception {
+        TestPki pki = TestPki.create(Instant.now());
+        TestCert expired = pki.certificate("expired-ca").cn("Expired CA").ca(-1)
+                .validity(pki.now().minus(Duration.ofDays(30)), pki.now().minus(Duration.ofDays(1))).build();
+        Path expiredCa = Files.writeString(tmp.resolve("expired-ca.pem"), expired.pem());
+        CliRun r = serveWithTrustFiles(expiredCa);
+        assertThat(r.exit()).as(r.all()).isEqualTo(2);
+        assertThat(r.err()).contains("interop.verify_ca_file: " + expiredCa + ": certificate 1 (CN=Expired CA)"
+                + " expired on ").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(r.out()).doesNotContain("listening");
+
+        String pem = pki.rootCa().pem();
+        Path truncated = Files.writeString(tmp.resolve("truncated.pem"), pem.substring(0, pem.length() / 2));
+        CliRun t = serveWithTrustFiles(truncated);
+        assertThat(t.exit()).as(t.all()).isEqualTo(2);
+        assertThat(t.err()).startsWith("interop.verify_ca_file: " + truncated).doesNotContain("\tat ");
+
+        Path ca = Files.writeString(tmp.resolve("ca.pem"), pem);
+        Path staleCrl = Files.writeString(tmp.resolve("stale.crl"), TestPki.pem(pki.crl(pki.rootCa(),
+                pki.now().minus(Duration.ofDays(10)), pki.now().minus(Duration.ofDays(1)))));
+        CliRun c = serveWithTrustFiles(ca, staleCrl);
+        assertThat(c.exit()).as(c.all()).isEqualTo(2);
+        assertThat(c.err()).contains("interop.crl_files[0]: " + staleCrl + ": CRL 1").contains("expired")
+                .doesNotContain("\tat ");
+
+        // the same files, the same message from config check
+        Path config = Files.writeString(tmp.resolve("check.yaml"), "interop:\n  verify_ca_file: " + expiredCa + "\n");
+        CliRun check = CliRun.of("config", "check", config.toString());
+        assertThat(check.exit()).as(check.all()).isEqualTo(1);
+        assertThat(check.out()).contains(r.err().strip());
+    }
+
+    @Test
+    void aBadVerificationKeyStopsServeWithItsLocation() throws Exception {
+        Path key = Files.writeString(tmp.resolve("ci.pem"), "-----BEGIN PUBLIC KEY-----\nnot base64\n");
+        Path config = Files.writeString(tmp.resolve("pdp.yaml"),
+                "bundle: {verification: {keys: {ci: {algorithm: ES256, key_file: " + key + "}}}}\n");
+        CliRun r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> CliRun.of("serve", "--config", config.toString(), "--port", "0"));
+        assertThat(r.exit()).as(r.all()).isEqualTo(2);
+        assertThat(r.err()).contains("bundle.verification.keys.ci.key_file").contains(key.toString())
+                .doesNotContain("\tat ");
     }
 }

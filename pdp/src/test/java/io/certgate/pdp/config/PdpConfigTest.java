@@ -224,6 +224,18 @@ class PdpConfigTest {
     }
 
     @Test
+    void unknownKeyHintListsOptionalKeysThatAreAbsent() {
+        // algorithms and mfa_amr are read only when given; the hint names them all the same
+        assertThatThrownBy(() -> PdpConfig.parse("""
+                providers:
+                  mfa: {jwks_url: "https://idp.example.com/jwks.json", issuer: idp, audience: [certgate], algs: [ES256]}
+                """, "pdp.yaml"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.errors()).singleElement()
+                        .asString().startsWith("providers.mfa.algs: unknown key (known: algorithms, audience,")
+                        .contains(", mfa_acr, mfa_amr,"));
+    }
+
+    @Test
     void invalidYamlReportsLineAndColumn() {
         assertThatThrownBy(() -> PdpConfig.parse("server:\n  port: 8181\n policy: [\n", "pdp.yaml"))
                 .isInstanceOfSatisfying(ConfigException.class, e -> {

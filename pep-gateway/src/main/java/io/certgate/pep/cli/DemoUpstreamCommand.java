@@ -31,9 +31,10 @@ final class DemoUpstreamCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--addr: " + e.getMessage());
         }
         Server server = Quickstart.echoUpstream(address.resolve());
+        StopSignals signals = StopSignals.install(); // before the announcement, which callers act on
         System.err.println("certgate demo upstream listening on http://"
                 + ListenAddress.authority(server.activePort().localAddress()));
-        StopSignals.await();
+        signals.await();
         server.stop().join();
         return 0;
     }

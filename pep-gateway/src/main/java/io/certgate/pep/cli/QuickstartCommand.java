@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         description = {"Starts the gateway with an embedded PDP, the reference policy, a demo PKI, demo attribute",
             "providers (directory, device posture, MFA token issuer) and an echo upstream on loopback, and prints",
             "curl commands that show allow, deny and challenge. Ctrl-C stops it; the PKI is reused next time."})
-public final class QuickstartCommand implements Callable<Integer> {
+final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "Where the PKI and the generated configuration live (default: ${DEFAULT-VALUE}).")
     Path dir = Path.of("certgate-quickstart");
 
@@ -30,6 +30,10 @@ public final class QuickstartCommand implements Callable<Integer> {
 
     @Option(names = "--admin-port", description = "Metrics and health port (default: ${DEFAULT-VALUE}).")
     int adminPort = 9443;
+
+    @Option(names = "--issuer-port", description = {"Port of the demo MFA token issuer and device posture service",
+        "on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 = any free port)."})
+    int issuerPort = 9480;
 
     @Option(names = "--export-compose", description = {"Only write the PKI, a demo bundle and the pdp.yaml and",
         "gateway.yaml of deploy/compose into --dir, then exit."})
@@ -48,13 +52,16 @@ public final class QuickstartCommand implements Callable<Integer> {
         if (taken == null) {
             taken = taken(adminPort, "--admin-port", "the metrics and health endpoint");
         }
+        if (taken == null) {
+            taken = taken(issuerPort, "--issuer-port", "the demo token issuer");
+        }
         if (taken != null) {
             System.err.println("quickstart: " + taken);
             return 2;
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         ProcessMetrics.bindTo(registry);
-        Quickstart quickstart = Quickstart.start(dir, port, adminPort, registry, Clock.systemUTC());
+        Quickstart quickstart = Quickstart.start(dir, port, adminPort, issuerPort, registry, Clock.systemUTC());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             quickstart.close();
@@ -86,6 +93,8 @@ public final class QuickstartCommand implements Callable<Integer> {
                 + " (service " + Quickstart.SERVICE + "), metrics on http://127.0.0.1:" + q.gateway().adminPort()
                 + "/metrics");
         out.println("PKI, gateway.yaml and pdp.yaml in " + dir + "; decisions and access log lines follow below.");
+        out.println("CAs: pki/ca.pem (root), pki/intermediate.pem (issuing CA), pki/ca-chain.pem (both: for nginx's"
+                + " ssl_client_certificate and the PDP's interop.verify_ca_file).");
         out.println("Try, from another terminal:");
         int i = 1;
         for (Quickstart.DemoRequest r : q.requests()) {

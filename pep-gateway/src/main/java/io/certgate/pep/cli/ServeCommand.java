@@ -68,10 +68,11 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println(config + " has 1 error(s):\n  " + e.getMessage());
             return 2;
         }
+        StopSignals signals = StopSignals.install(); // before the announcement, which callers act on
         System.err.println("certgate gateway listening on https://" + ListenAddress.authority(gateway.localAddress())
                 + " with " + cfg.services().size() + " service(s), PDP " + gateway.pdp().describe());
         reloadOnHangup(gateway);
-        String signal = StopSignals.await();
+        String signal = signals.await();
         System.err.println("certgate gateway stopping on SIG" + signal + ": draining requests in flight for at most "
                 + shutdownGraceSeconds + " s");
         gateway.close();

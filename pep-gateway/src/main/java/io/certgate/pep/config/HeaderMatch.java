@@ -3,7 +3,7 @@ package io.certgate.pep.config;
 import com.linecorp.armeria.common.annotation.Nullable;
 
 /** A header condition: the header equals {@code equals}, or starts with {@code prefix}, ignoring case. */
-public record HeaderMatch(String name, @Nullable String equals, @Nullable String prefix) {
+record HeaderMatch(String name, @Nullable String equals, @Nullable String prefix) {
     public boolean matches(@Nullable String value) {
         if (value == null) {
             return false;

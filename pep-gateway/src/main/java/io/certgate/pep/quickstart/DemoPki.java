@@ -15,17 +15,30 @@ import java.util.List;
 
 /**
  * The quickstart's PKI as PEM files in one directory: a root CA ({@code ca.pem}, also the server's
- * issuer), an issuing CA, a server certificate for {@code localhost}, and client certificates with
+ * issuer), an issuing CA ({@code intermediate.pem}; both in {@code ca-chain.pem}), a server certificate for {@code localhost}, and client certificates with
  * keys — a partner (via the issuing CA, sent with it), an IoT device, an expired and a revoked one —
  * plus the CRL that revokes the last. Generated once and reused while the server certificate is
  * valid for another day, so curl commands and trust settings keep working across restarts.
  */
-public record DemoPki(Path dir) {
+record DemoPki(Path dir) {
     /** The client certificates a demo request can present, by file name stem. */
     public static final List<String> CLIENTS = List.of("partner", "device", "expired", "revoked");
 
     public Path caFile() {
         return dir.resolve("ca.pem");
+    }
+
+    /** {@code intermediate.pem}: the issuing CA alone (the partner's issuer). */
+    public Path intermediateFile() {
+        return dir.resolve("intermediate.pem");
+    }
+
+    /**
+     * {@code ca-chain.pem}: the issuing CA and the root, for verifiers that want every CA in one file (nginx's
+     * {@code ssl_client_certificate}, the PDP's {@code interop.verify_ca_file}).
+     */
+    public Path caChainFile() {
+        return dir.resolve("ca-chain.pem");
     }
 
     public Path serverCert() {
@@ -60,7 +73,8 @@ public record DemoPki(Path dir) {
 
     /** True when every file is there and the server certificate is valid for at least another day. */
     boolean usableAt(Instant now) {
-        List<Path> files = new java.util.ArrayList<>(List.of(caFile(), serverCert(), serverKey(), crlFile()));
+        List<Path> files = new java.util.ArrayList<>(List.of(caFile(), intermediateFile(), caChainFile(),
+                serverCert(), serverKey(), crlFile()));
         CLIENTS.forEach(c -> files.addAll(List.of(cert(c), key(c))));
         if (!files.stream().allMatch(Files::isReadable)) {
             return false;
@@ -77,6 +91,8 @@ public record DemoPki(Path dir) {
         Files.createDirectories(dir);
         TestPki pki = TestPki.create(now);
         write(caFile(), TestPki.pem(pki.rootCa().certificate()));
+        write(intermediateFile(), TestPki.pem(pki.intermediateCa().certificate()));
+        write(caChainFile(), TestPki.pem(List.of(pki.intermediateCa().certificate(), pki.rootCa().certificate())));
         write(serverCert(), pki.server().chainPem());
         writeKey(serverKey(), pki.server().keyPem());
         // Certificate revocation lists of both CAs, so revocation is checked at every level.

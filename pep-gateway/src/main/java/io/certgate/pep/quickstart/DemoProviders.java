@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.server.Server;
 import com.nimbusds.jose.JOSEException;
@@ -23,6 +22,7 @@ import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
 import com.unboundid.ldap.listener.InMemoryListenerConfig;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldif.LDIFException;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -56,13 +56,15 @@ final class DemoProviders implements AutoCloseable {
     private final Clock clock;
     private final ObjectMapper json = new ObjectMapper();
 
-    private DemoProviders(Clock clock) throws LDAPException, LDIFException, JOSEException {
+    private DemoProviders(Clock clock, int httpPort) throws LDAPException, LDIFException, JOSEException {
         this.clock = clock;
         this.signingKey = new ECKeyGenerator(Curve.P_256).keyID("quickstart-1").generate();
         this.ldap = directory();
         this.http = Server.builder()
-                .http(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .meterRegistry(NoopMeterRegistry.get()) // demo parts stay out of the gateway's metrics
+                .http(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort))
+                // demo parts stay out of the gateway's metrics; a registry of its own, as every server registers
+                // the shared blocking executor's meters and a second registration in one registry logs a WARN
+                .meterRegistry(new CompositeMeterRegistry())
                 .service("/devices/{id}", (ctx, req) -> posture(ctx.pathParam("id")))
                 .service("/idp/jwks.json", (ctx, req) -> HttpResponse.of(HttpStatus.OK, MediaType.JSON_UTF_8,
                         new JWKSet(signingKey.toPublicJWK()).toString()))
@@ -73,8 +75,9 @@ final class DemoProviders implements AutoCloseable {
                 .build();
     }
 
-    static DemoProviders start(Clock clock) throws Exception {
-        DemoProviders p = new DemoProviders(clock);
+    /** Starts the providers, the HTTP ones (token issuer, device posture) on {@code httpPort} (0 = any). */
+    static DemoProviders start(Clock clock, int httpPort) throws Exception {
+        DemoProviders p = new DemoProviders(clock, httpPort);
         p.ldap.startListening();
         p.http.start().join();
         return p;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
-import com.linecorp.armeria.common.metric.NoopMeterRegistry;
 import com.linecorp.armeria.server.Server;
 import io.certgate.pdp.bundle.Bundle;
 import io.certgate.pdp.bundle.BundleReader;
@@ -16,6 +15,7 @@ import io.certgate.pdp.cert.ChainVerifier;
 import io.certgate.pep.GatewayServer;
 import io.certgate.pep.config.GatewayConfig;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -52,14 +52,15 @@ public final class Quickstart implements AutoCloseable {
 
     /**
      * Starts the quickstart in {@code dir} (created if needed; its PKI is reused), the gateway on
-     * {@code port} and its admin endpoint on {@code adminPort} (0 = any free port).
+     * {@code port}, its admin endpoint on {@code adminPort} and the demo token issuer and device posture service
+     * on {@code issuerPort} (0 = any free port).
      */
-    public static Quickstart start(Path dir, int port, int adminPort, MeterRegistry registry, Clock clock)
-            throws Exception {
+    public static Quickstart start(Path dir, int port, int adminPort, int issuerPort, MeterRegistry registry,
+            Clock clock) throws Exception {
         dir = dir.toAbsolutePath().normalize();
         Files.createDirectories(dir);
         DemoPki pki = DemoPki.ensure(dir.resolve("pki"), clock.instant());
-        DemoProviders providers = DemoProviders.start(clock);
+        DemoProviders providers = DemoProviders.start(clock, issuerPort);
         Server upstream = echoUpstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         try {
             ObjectMapper json = new ObjectMapper();
@@ -118,7 +119,9 @@ public final class Quickstart implements AutoCloseable {
         ObjectMapper json = new ObjectMapper();
         Server server = Server.builder()
                 .http(address)
-                .meterRegistry(NoopMeterRegistry.get()) // demo parts stay out of the gateway's metrics
+                // demo parts stay out of the gateway's metrics; a registry of its own, as every server registers
+                // the shared blocking executor's meters and a second registration in one registry logs a WARN
+                .meterRegistry(new CompositeMeterRegistry())
                 .serviceUnder("/", (ctx, req) -> {
                     ObjectNode body = json.createObjectNode()
                             .put("upstream", "echo").put("method", req.method().name()).put("path", req.path());

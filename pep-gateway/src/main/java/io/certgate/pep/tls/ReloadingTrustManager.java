@@ -16,7 +16,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * handshake is checked by the JDK's PKIX trust manager of the current bundle (host name checks included, as the
  * engine asks for them); pooled connections keep the verdict of their handshake.
  */
-public final class ReloadingTrustManager extends X509ExtendedTrustManager {
+final class ReloadingTrustManager extends X509ExtendedTrustManager {
     private volatile X509ExtendedTrustManager delegate;
 
     public ReloadingTrustManager(List<X509Certificate> cas) throws GeneralSecurityException {

@@ -156,6 +156,20 @@ class GatewayCliTest {
     }
 
     @Test
+    void quickstartNamesATakenIssuerPort(@TempDir Path tmp) throws Exception {
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0)) {
+            Path qs = tmp.resolve("qs");
+            Run r = run("quickstart", "--dir", qs.toString(), "--port", "0", "--admin-port", "0", "--issuer-port",
+                    String.valueOf(busy.getLocalPort()));
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err().strip()).isEqualTo("quickstart: port " + busy.getLocalPort() + " (the demo token"
+                    + " issuer) is already in use: stop what listens there or choose another with --issuer-port"
+                    + " (0 = any free port)");
+            assertThat(qs).doesNotExist();
+        }
+    }
+
+    @Test
     void serveStopsWithTheLocatedErrorsOfConfigCheck() throws Exception {
         Path truncated = Files.writeString(dir.resolve("truncated-ca.pem"),
                 Files.readString(dir.resolve("ca.pem")).substring(0, 200));

@@ -2,6 +2,12 @@ package io.certgate.pep.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.certgate.pdp.cli.ProcessMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -15,6 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The quickstart as a newcomer meets it: every printed command, run as printed by a real shell and
@@ -63,6 +70,42 @@ class QuickstartTest {
         }
     }
 
+    @Test
+    void aStartRegistersNoMeterTwice() throws Exception {
+        // Micrometer warns of the first duplicate in a JVM and logs later ones at debug: listen at debug
+        Logger meters = (Logger) LoggerFactory.getLogger(MeterRegistry.class);
+        Level level = meters.getLevel();
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        meters.addAppender(log);
+        meters.setLevel(Level.DEBUG);
+        try {
+            // registered as the quickstart command registers them
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            ProcessMetrics.bindTo(registry);
+            Quickstart.start(dir, 0, 0, 0, registry, Clock.systemUTC()).close();
+        } finally {
+            meters.setLevel(level);
+            meters.detachAppender(log);
+        }
+        assertThat(log.list).extracting(ILoggingEvent::getFormattedMessage)
+                .noneMatch(m -> m.contains("already registered"));
+    }
+
+    @Test
+    void thePkiHasTheIssuingCaAloneAndInAChainFileForNginx() throws Exception {
+        DemoPki pki = DemoPki.ensure(dir.resolve("pki"), java.time.Instant.now());
+        var intermediate = io.certgate.pdp.cert.ChainVerifier.readCertificates(pki.intermediateFile());
+        var chain = io.certgate.pdp.cert.ChainVerifier.readCertificates(pki.caChainFile());
+        var root = io.certgate.pdp.cert.ChainVerifier.readCertificates(pki.caFile());
+        var partner = io.certgate.pdp.cert.ChainVerifier.readCertificates(pki.cert("partner")).get(0);
+        assertThat(intermediate).hasSize(1);
+        assertThat(partner.getIssuerX500Principal()).isEqualTo(intermediate.get(0).getSubjectX500Principal());
+        assertThat(chain).containsExactly(intermediate.get(0), root.get(0));
+        partner.verify(chain.get(0).getPublicKey());
+        chain.get(0).verify(chain.get(1).getPublicKey());
+    }
+
     /** What deploy/compose runs: configurations the products accept, and a bundle that decides the demo. */
     @Test
     void theComposeExportIsAcceptedByBothProductsAndDecidesTheDemoIdentities() throws Exception {
@@ -101,7 +144,7 @@ class QuickstartTest {
     }
 
     private Quickstart start() throws Exception {
-        return Quickstart.start(dir, 0, 0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
+        return Quickstart.start(dir, 0, 0, 0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Clock.systemUTC());
     }
 
     private static int status(String output) {

@@ -1,0 +1,4 @@
+@NonNullByDefault
+package io.certgate.pdp.api.proxy;
+
+import com.linecorp.armeria.common.annotation.NonNullByDefault;

@@ -1,0 +1,4 @@
+@NonNullByDefault
+package io.certgate.pdp.bundle;
+
+import com.linecorp.armeria.common.annotation.NonNullByDefault;

@@ -1,0 +1,4 @@
+@NonNullByDefault
+package io.certgate.pep;
+
+import com.linecorp.armeria.common.annotation.NonNullByDefault;
