@@ -51,18 +51,10 @@ if [ "$SMOKE" = 1 ]; then
 fi
 
 # Load tools, pinned, installed once into .tools/ (like the pinned opa)
-VEGETA_VERSION=v12.13.0
-GHZ_VERSION=v0.120.0
-VEGETA="$PWD/.tools/vegeta-$VEGETA_VERSION/vegeta"
-GHZ="$PWD/.tools/ghz-$GHZ_VERSION/ghz"
-install_tool() { # BINARY MODULE@VERSION
-  [ -x "$1" ] && return
-  command -v go >/dev/null 2>&1 || { echo "error: Go is needed to install $2" >&2; exit 1; }
-  echo "installing $2 into $(dirname "$1")" >&2
-  GOBIN="$(dirname "$1")" go install "$2"
-}
-install_tool "$VEGETA" "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
-install_tool "$GHZ" "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION"
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
+install_vegeta
+install_ghz
 OPA=$(bash benchmarks/opa-path.sh)
 [ -x "$OPA" ] || { echo "error: no opa at $OPA (the build installs the pinned one: ./mvnw -pl pdp compile)" >&2; exit 1; }
 NGINX=/usr/sbin/nginx
@@ -98,16 +90,8 @@ exec 3> >(exec java ${JAVA_OPTS:--Xmx256m -Xlog:gc:file=$DIR/gc.log} -cp benchma
   io.certgate.bench.CompareTargets --dir "$DIR" --upstream-port "$UPSTREAM_PORT" --rules policies/mtls/authz \
   --input "$INPUT" >"$DIR/launcher.log" 2>&1)
 LAUNCHER=$!
-while [ ! -f "$DIR/targets.env" ]; do
-  if ! kill -0 "$LAUNCHER" 2>/dev/null; then
-    echo "error: the certgate targets did not start; CompareTargets said:" >&2
-    tail -n 30 "$DIR/launcher.log" >&2
-    exit 1
-  fi
-  sleep 0.2 # polling for the file; the launcher's start-up takes seconds
-done
 declare -A PORT
-while IFS='=' read -r name port; do PORT[$name]=$port; done <"$DIR/targets.env"
+await_targets "$LAUNCHER" "$DIR" "the certgate targets"
 PORT[nginx-proxy]=$PROXY_PORT
 PORT[nginx-authreq]=$AUTHREQ_PORT
 

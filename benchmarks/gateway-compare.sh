@@ -55,14 +55,9 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 
-# vegeta, pinned, installed once into .tools/ (like the pinned opa)
-VEGETA_VERSION=v12.13.0
-VEGETA="$PWD/.tools/vegeta-$VEGETA_VERSION/vegeta"
-if [ ! -x "$VEGETA" ]; then
-  command -v go >/dev/null 2>&1 || { echo "error: Go is needed to install vegeta $VEGETA_VERSION" >&2; exit 1; }
-  echo "installing vegeta $VEGETA_VERSION into $(dirname "$VEGETA")" >&2
-  GOBIN="$(dirname "$VEGETA")" go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
-fi
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
+install_vegeta
 [ -x /usr/bin/redis-server ] || { echo "error: redis-server is not installed (apt-get install redis-server)" >&2; exit 1; }
 
 if [ "${SKIP_BUILD:-}" != 1 ]; then
@@ -83,17 +78,8 @@ trap cleanup EXIT
 exec 3> >(exec java ${JAVA_OPTS:-} -cp benchmarks/target/benchmarks.jar io.certgate.bench.GatewayTargets \
   --dir "$DIR" --overload-rate "$OVERLOAD_RATE" >"$DIR/launcher.log" 2>&1)
 LAUNCHER=$!
-# targets.env appears (by rename) once every gateway listens
-while [ ! -f "$DIR/targets.env" ]; do
-  if ! kill -0 "$LAUNCHER" 2>/dev/null; then
-    echo "error: the gateways did not start; GatewayTargets said:" >&2
-    tail -n 30 "$DIR/launcher.log" >&2
-    exit 1
-  fi
-  sleep 0.2 # polling for the file; the launcher's start-up takes seconds
-done
 declare -A PORT
-while IFS='=' read -r name port; do PORT[$name]=$port; done <"$DIR/targets.env"
+await_targets "$LAUNCHER" "$DIR" "the gateways"
 
 mkdir -p "$DIR/out"
 # attack NAME PORT PROTOCOL [vegeta options]: writes $DIR/out/NAME.json (vegeta's JSON report)

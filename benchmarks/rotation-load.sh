@@ -34,13 +34,9 @@ for tool in openssl python3 jq; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is not installed" >&2; exit 1; }
 done
 
-VEGETA_VERSION=v12.13.0
-VEGETA="$PWD/.tools/vegeta-$VEGETA_VERSION/vegeta"
-if [ ! -x "$VEGETA" ]; then
-  command -v go >/dev/null 2>&1 || { echo "error: Go is needed to install vegeta $VEGETA_VERSION" >&2; exit 1; }
-  echo "installing vegeta $VEGETA_VERSION into $(dirname "$VEGETA")" >&2
-  GOBIN="$(dirname "$VEGETA")" go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
-fi
+# shellcheck source=benchmarks/lib.sh
+source benchmarks/lib.sh
+install_vegeta
 if [ "${SKIP_BUILD:-}" != 1 ]; then
   ./mvnw -B -q -DskipTests -Dpolicies.skipTests=true package -pl pep-gateway -am
 fi
