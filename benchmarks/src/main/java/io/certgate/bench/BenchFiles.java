@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,5 +68,41 @@ final class BenchFiles {
         lc.getLogger("io.netty").setLevel(Level.WARN);
         // "This Gauge has been already registered": Armeria's client TLS certificate gauge, once per client factory
         lc.getLogger("io.micrometer.core.instrument.MeterRegistry").setLevel(Level.ERROR);
+    }
+
+    /** Starts targets, appending each to the list it is given (closed in reverse order). */
+    interface Starter {
+        void start(List<AutoCloseable> started) throws Exception;
+    }
+
+    /**
+     * Starts the targets, then serves until the driving script closes this process's standard input (or exits,
+     * which closes it too), and closes them in reverse order of start. Exits the JVM: Armeria's common event
+     * loops are non-daemon threads, not worth waiting for their quiet period.
+     */
+    static void serveUntilInputEnds(String what, Starter starter) throws Exception {
+        List<AutoCloseable> started = new ArrayList<>();
+        try {
+            starter.start(started);
+        } catch (Exception e) {
+            System.err.println("error: " + what + " did not start: " + e);
+            e.printStackTrace();
+            closeAll(started);
+            System.exit(1);
+        }
+        try {
+            while (System.in.read() != -1) {
+                // only the end of the input matters
+            }
+        } finally {
+            closeAll(started);
+        }
+        System.exit(0);
+    }
+
+    private static void closeAll(List<AutoCloseable> started) throws Exception {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
     }
 }

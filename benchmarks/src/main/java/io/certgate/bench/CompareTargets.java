@@ -17,7 +17,6 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -57,29 +56,7 @@ public final class CompareTargets {
         Options o = parse(args);
         Path work = Files.createDirectories(o.dir().resolve("targets"));
         BenchFiles.routeAuditLogs(work.resolve("audit.log"), true);
-        List<AutoCloseable> started = new ArrayList<>();
-        try {
-            start(o, work, started);
-        } catch (Exception e) {
-            System.err.println("error: the targets did not start: " + e);
-            e.printStackTrace();
-            closeAll(started);
-            System.exit(1);
-        }
-        try {
-            while (System.in.read() != -1) {
-                // serve until the driving script closes our standard input; only its end matters
-            }
-        } finally {
-            closeAll(started);
-        }
-        System.exit(0); // Armeria's common event loops are non-daemon: do not wait for their quiet period
-    }
-
-    private static void closeAll(List<AutoCloseable> started) throws Exception {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            started.get(i).close();
-        }
+        BenchFiles.serveUntilInputEnds("the targets", started -> start(o, work, started));
     }
 
     static Options parse(String[] args) {

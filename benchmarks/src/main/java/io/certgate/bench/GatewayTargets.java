@@ -22,7 +22,6 @@ import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,32 +64,8 @@ public final class GatewayTargets {
         Options o = parse(args);
         Path work = Files.createDirectories(o.dir().resolve("gateways"));
         BenchFiles.routeAuditLogs(work.resolve("audit.log"), false);
-        List<AutoCloseable> started = new ArrayList<>();
-        try {
-            start(o, work, started);
-        } catch (Exception e) {
-            System.err.println("error: the gateways did not start: " + e);
-            e.printStackTrace();
-            closeAll(started);
-            System.exit(1);
-        }
-        try {
-            // Serve until the driving script closes our standard input (or exits, which closes it too).
-            while (System.in.read() != -1) {
-                // ignore input; only its end matters
-            }
-        } finally {
-            closeAll(started);
-        }
-        // Armeria's common event loops are non-daemon: do not wait for their quiet period.
-        System.exit(0);
-    }
-
-    /** In reverse: gateways before Redis (or their store connection would try to reconnect), then upstreams. */
-    private static void closeAll(List<AutoCloseable> started) throws Exception {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            started.get(i).close();
-        }
+        // closed in reverse: gateways before Redis (or their store connection would try to reconnect), then upstreams
+        BenchFiles.serveUntilInputEnds("the gateways", started -> start(o, work, started));
     }
 
     static Options parse(String[] args) {
