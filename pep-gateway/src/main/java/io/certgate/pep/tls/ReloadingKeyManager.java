@@ -3,11 +3,16 @@ package io.certgate.pep.tls;
 import com.linecorp.armeria.common.TlsKeyPair;
 import com.linecorp.armeria.common.annotation.Nullable;
 import io.netty.handler.ssl.util.SimpleKeyManagerFactory;
+import java.io.ByteArrayInputStream;
 import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManager;
@@ -35,8 +40,32 @@ public final class ReloadingKeyManager extends X509ExtendedKeyManager {
     }
 
     private Generation generation(TlsKeyPair pair) {
-        return new Generation("g" + generations.incrementAndGet(), pair.privateKey(),
-                pair.certificateChain().toArray(X509Certificate[]::new));
+        return new Generation("g" + generations.incrementAndGet(), jdkKey(pair.privateKey()),
+                pair.certificateChain().stream().map(ReloadingKeyManager::jdkCertificate)
+                        .toArray(X509Certificate[]::new));
+    }
+
+    /**
+     * The JDK's TLS engine (used where OpenSSL is unavailable, e.g. a container whose /tmp is noexec) only takes a
+     * key and certificate whose algorithm names are its own ("EC", not BouncyCastle's "ECDSA"): re-read both with
+     * the JDK's providers.
+     */
+    private static PrivateKey jdkKey(PrivateKey key) {
+        String alg = key.getAlgorithm().equals("ECDSA") ? "EC" : key.getAlgorithm();
+        try {
+            return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return key; // a type the JDK cannot read: the TLS stack decides
+        }
+    }
+
+    private static X509Certificate jdkCertificate(X509Certificate c) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509", "SUN")
+                    .generateCertificate(new ByteArrayInputStream(c.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            return c;
+        }
     }
 
     /** New handshakes use {@code next} from now on. */
