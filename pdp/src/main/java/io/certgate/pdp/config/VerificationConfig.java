@@ -155,7 +155,8 @@ public final class VerificationConfig {
         Object object;
         try (PEMParser parser = new PEMParser(new StringReader(pem))) {
             object = parser.readObject();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // BouncyCastle reports a PEM body that is not base64 with an unchecked DecoderException
             throw new IllegalArgumentException("not a readable PEM public key: " + e.getMessage(), e);
         }
         if (object == null) {
