@@ -76,6 +76,9 @@ public record SigningKey(String kid, JWSAlgorithm algorithm, JWK jwk) {
         Object pem;
         try (Reader r = Files.newBufferedReader(file); PEMParser parser = new PEMParser(r)) {
             pem = parser.readObject();
+        } catch (RuntimeException e) {
+            // BouncyCastle reports a PEM body that is not base64 with an unchecked DecoderException
+            throw new IllegalArgumentException("not a readable PEM private key: " + e.getMessage(), e);
         }
         PrivateKeyInfo info;
         if (pem instanceof PEMKeyPair pair) {

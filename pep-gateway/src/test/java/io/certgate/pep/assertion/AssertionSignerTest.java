@@ -53,6 +53,10 @@ class AssertionSignerTest {
         Files.writeString(cert, "not a key");
         assertThatThrownBy(() -> SigningKey.load("x", cert)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no unencrypted PEM private key");
+        Path garbled = tmp.resolve("garbled.pem");
+        Files.writeString(garbled, "-----BEGIN PRIVATE KEY-----\nMIGH\u00ff\u00ffAgEAMBMG\n-----END PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> SigningKey.load("x", garbled)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a readable PEM private key");
         Path small = openssl("small.pem", "openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024");
         assertThatThrownBy(() -> SigningKey.load("x", small)).hasMessageContaining("at least 2048 bits");
     }
