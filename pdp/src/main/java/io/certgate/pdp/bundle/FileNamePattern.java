@@ -38,13 +38,28 @@ public final class FileNamePattern {
                     String body = glob.substring(i + 1, end);
                     boolean negated = body.startsWith("^");
                     StringBuilder cls = new StringBuilder(negated ? "[^/" : "[");
-                    for (int k = negated ? 1 : 0; k < body.length(); k++) {
-                        char b = body.charAt(k);
-                        if (b == '\\' && k + 1 < body.length()) {
-                            b = body.charAt(++k);
+                    // Go's grammar: items `lo` or `lo-hi`, each char possibly escaped; every char is written as a
+                    // code point escape, so only a reversed range could make the class invalid, and it is refused
+                    // here, before any regex is compiled
+                    int k = negated ? 1 : 0;
+                    while (k < body.length()) {
+                        if (body.charAt(k) == '\\' && k + 1 < body.length()) {
+                            k++;
                         }
-                        // a backslash before a non-alphanumeric character is always a literal in Java regex
-                        cls.append(Character.isLetterOrDigit(b) || b == '-' ? String.valueOf(b) : "\\" + b);
+                        char lo = body.charAt(k++);
+                        cls.append(codePoint(lo));
+                        if (k + 1 < body.length() && body.charAt(k) == '-') {
+                            k++;
+                            if (body.charAt(k) == '\\' && k + 1 < body.length()) {
+                                k++;
+                            }
+                            char hi = body.charAt(k++);
+                            if (hi < lo) {
+                                throw new IllegalArgumentException("'" + glob + "' has the range " + lo + "-" + hi
+                                        + ", whose end comes before its start");
+                            }
+                            cls.append('-').append(codePoint(hi));
+                        }
                     }
                     re.append(cls).append(negated ? "]" : "&&[^/]]");
                     i = end;
@@ -62,6 +77,10 @@ public final class FileNamePattern {
     /** Whether {@code name} (without a leading {@code /}) matches. */
     public boolean matches(String name) {
         return regex.matcher(name).matches();
+    }
+
+    private static String codePoint(char c) {
+        return "\\x{" + Integer.toHexString(c) + "}";
     }
 
     @Override
