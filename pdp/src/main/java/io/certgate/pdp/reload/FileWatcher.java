@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.security.MessageDigest;
@@ -19,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,7 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reloads groups of files when their content changes: {@link WatchService} events on the parent directories
  * make it prompt, and a content poll every {@code pollInterval} is the fallback (Kubernetes Secret volumes swap
- * a {@code ..data} symlink, where events are unreliable). Content is compared by SHA-256, so a touch without a
+ * a {@code ..data} symlink, where events are unreliable). Only events naming a watched file (or a Kubernetes
+ * {@code ..}-prefixed entry) count: a log written into the same directory costs nothing beyond the event itself.
+ * Content is compared by SHA-256, so a touch without a
  * change reloads nothing, and a rejected content is reported once, not at every poll. All file reading and
  * validation runs on this watcher's own daemon thread (or the caller of {@link #checkNow()}), never on an event
  * loop.
@@ -51,7 +55,8 @@ public final class FileWatcher implements AutoCloseable {
     private final Clock clock;
     private final List<Entry> entries = new CopyOnWriteArrayList<>();
     private final List<Consumer<ReloadOutcome>> listeners = new CopyOnWriteArrayList<>();
-    private final Set<Path> directories = ConcurrentHashMap.newKeySet();
+    /** The names that matter in each watched directory. */
+    private final Map<Path, Set<String>> watchedNames = new ConcurrentHashMap<>();
     @Nullable
     private final WatchService events;
     private final Thread thread;
@@ -100,8 +105,15 @@ public final class FileWatcher implements AutoCloseable {
         e.rejected = counter(owner, file, "rejected");
         entries.add(e);
         for (Path f : e.files) {
-            Path dir = f.toAbsolutePath().getParent();
-            if (events != null && dir != null && directories.add(dir)) {
+            Path absolute = f.toAbsolutePath();
+            Path dir = absolute.getParent();
+            if (dir == null || absolute.getFileName() == null) {
+                continue;
+            }
+            Set<String> names = watchedNames.computeIfAbsent(dir, d -> ConcurrentHashMap.newKeySet());
+            boolean newDirectory = names.isEmpty();
+            names.add(absolute.getFileName().toString());
+            if (events != null && newDirectory) {
                 try {
                     dir.register(events, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
                             StandardWatchEventKinds.ENTRY_DELETE);
@@ -146,24 +158,63 @@ public final class FileWatcher implements AutoCloseable {
     }
 
     private void loop() {
+        long pollNanos = pollInterval.toNanos();
+        long nextPoll = System.nanoTime() + pollNanos;
         while (!closed) {
             try {
-                WatchKey key = events == null ? null : events.poll(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
-                if (key == null && events == null) {
-                    Thread.sleep(pollInterval.toMillis());
+                long wait = nextPoll - System.nanoTime();
+                boolean changed = false;
+                if (events == null) {
+                    TimeUnit.NANOSECONDS.sleep(Math.max(0, wait));
+                } else if (wait > 0) {
+                    WatchKey key = events.poll(wait, TimeUnit.NANOSECONDS);
+                    changed = key != null && relevant(key);
+                    if (changed) {
+                        settle(events);
+                    }
                 }
-                while (key != null) {
-                    key.pollEvents();
-                    key.reset();
-                    key = events.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS);
+                if (changed || nextPoll - System.nanoTime() <= 0) {
+                    checkNow();
+                    nextPoll = System.nanoTime() + pollNanos;
                 }
-                checkNow();
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
             } catch (RuntimeException e) {
                 log.error("file watcher: unexpected error; watching goes on", e);
             }
         }
+    }
+
+    /** Waits until no relevant event has come for {@link #SETTLE_MILLIS}; other events are drained meanwhile. */
+    private void settle(WatchService events) throws InterruptedException {
+        long settleNanos = TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
+        long quietUntil = System.nanoTime() + settleNanos;
+        for (long left = settleNanos; left > 0; left = quietUntil - System.nanoTime()) {
+            WatchKey key = events.poll(left, TimeUnit.NANOSECONDS);
+            if (key != null && relevant(key)) {
+                quietUntil = System.nanoTime() + settleNanos;
+            }
+        }
+    }
+
+    /**
+     * Consumes the key's events: whether any names a watched file, a Kubernetes atomic-writer entry
+     * ({@code ..data}, {@code ..2026_…}) or is an overflow (events were lost, so anything may have changed).
+     */
+    private boolean relevant(WatchKey key) {
+        Set<String> names = key.watchable() instanceof Path dir ? watchedNames.get(dir) : null;
+        boolean relevant = false;
+        for (WatchEvent<?> event : key.pollEvents()) {
+            if (event.kind() == StandardWatchEventKinds.OVERFLOW || names == null
+                    || !(event.context() instanceof Path name)) {
+                relevant = true;
+            } else {
+                String n = name.toString();
+                relevant |= n.startsWith("..") || names.contains(n);
+            }
+        }
+        key.reset();
+        return relevant;
     }
 
     private void check(Entry e) {

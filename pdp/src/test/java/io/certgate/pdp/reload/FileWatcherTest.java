@@ -50,6 +50,42 @@ class FileWatcherTest {
         }
     }
 
+    /**
+     * A log written continuously into the watched directory neither delays nor hides a change to a watched file:
+     * only events naming a watched file wait for the quiet moment (the poll is an hour away here).
+     */
+    @Test
+    void busyNeighbourFileDoesNotHideAChange() throws Exception {
+        Path file = Files.writeString(tmp.resolve("tls.crt"), "one");
+        Path neighbour = tmp.resolve("access.log");
+        AtomicReference<String> loaded = new AtomicReference<>("one");
+        LinkedBlockingQueue<ReloadOutcome> outcomes = new LinkedBlockingQueue<>();
+        Thread writer = new Thread(() -> {
+            try {
+                for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
+                    Files.writeString(neighbour, "line " + i + "\n", java.nio.file.StandardOpenOption.CREATE,
+                            java.nio.file.StandardOpenOption.APPEND);
+                    Thread.sleep(20); // a chatty neighbour: an event every 20 ms, well inside the 200 ms settle time
+                }
+            } catch (java.io.IOException | InterruptedException e) {
+                // stopped
+            }
+        });
+        try (FileWatcher w = FileWatcher.builder(new SimpleMeterRegistry()).pollInterval(Duration.ofHours(1))
+                .metricPrefix("test_reload").build()) {
+            w.watch("svc", "server_cert", FileWatcher.Snapshot.of(List.of(file)), () -> loaded.set(read(file)))
+                    .addListener(outcomes::add).start();
+            writer.start();
+            Files.writeString(file, "two");
+
+            assertThat(outcomes.poll(30, TimeUnit.SECONDS)).isEqualTo(new ReloadOutcome("svc", "server_cert", true, null));
+            assertThat(loaded.get()).isEqualTo("two");
+        } finally {
+            writer.interrupt();
+            writer.join();
+        }
+    }
+
     /** A rejected content is reported once; the same bytes written again (a touch) are not read again. */
     @Test
     void rejectedContentReportedOnce() throws Exception {
