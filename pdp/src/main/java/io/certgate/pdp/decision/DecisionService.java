@@ -21,6 +21,7 @@ import io.certgate.pdp.pip.AttributeProviders;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -88,6 +89,30 @@ public final class DecisionService {
     /** Like {@link #decide(String, ObjectNode, PresentedCertificate, boolean)}, counted under {@code protocol}. */
     public Decision decide(@Nullable String entrypoint, ObjectNode input, @Nullable PresentedCertificate cert,
             boolean keepCallerTime, Protocol protocol) throws PolicyException, CertificateParseException {
+        Pending p = begin(entrypoint, input, cert, keepCallerTime, protocol);
+        Decision known = p.decided();
+        return known != null ? known : complete(p);
+    }
+
+    /**
+     * Whether {@link #begin} may block: attribute providers are configured, and it waits for their lookups.
+     * Without them it only enriches the input (certificate facts, time) and reads the decision cache, so an
+     * event loop may call it and hand only {@link #complete} to a worker.
+     */
+    public boolean beginBlocks() {
+        return enricher.hasProviders();
+    }
+
+    /**
+     * The first half of {@link #decide}: enriches the input, asks the attribute providers (blocking, see
+     * {@link #beginBlocks}) and looks the decision up in the cache. A decision known without evaluating (a
+     * cache hit, or no bundle active yet) is already logged and counted in the result's {@link Pending#decided()};
+     * otherwise pass the result to {@link #complete}, off the event loop.
+     *
+     * @throws CertificateParseException when the presented chain does not parse (a caller error)
+     */
+    public Pending begin(@Nullable String entrypoint, ObjectNode input, @Nullable PresentedCertificate cert,
+            boolean keepCallerTime, Protocol protocol) throws CertificateParseException {
         long start = System.nanoTime();
         String path = entrypoint == null || entrypoint.isEmpty() ? defaultEntrypoint : entrypoint;
         String id = newDecisionId();
@@ -95,7 +120,7 @@ public final class DecisionService {
         if (policy == null) {
             Decision d = Decision.failure(id, "", 503, "NO_POLICY", "no policy bundle is active yet");
             finish(d, path, input, null, "no bundle", start, false, null, protocol);
-            return d;
+            return new Pending(d, null);
         }
         enricher.enrich(input, cert, policy.timezones(), keepCallerTime);
         // Before the cache key and the log: from here on the input names the key, never its digest. A key
@@ -110,9 +135,27 @@ public final class DecisionService {
                 // Another token with the same facts may expire sooner than the one the entry was made for.
                 Decision d = hit.withDecisionId(id).withTtlAtMost(AttributeProviders.ttlBound(providers));
                 finish(d, path, input, DecisionMapper.toJson(d, json), null, start, true, providers, protocol);
-                return d;
+                return new Pending(d, null);
             }
         }
+        return new Pending(null, new Open(start, path, id, policy, input, providers, key, protocol));
+    }
+
+    /**
+     * The second half of {@link #decide}: evaluates what {@link #begin} left open, logs and counts it. Runs the
+     * policy, so never on an event loop.
+     *
+     * @throws PolicyException only for an entrypoint the active bundle does not have (a caller error)
+     */
+    public Decision complete(Pending p) throws PolicyException {
+        Open o = p.open;
+        if (o == null) {
+            return Objects.requireNonNull(p.decided, "a pending decision is either decided or open");
+        }
+        LoadedPolicy policy = o.policy();
+        String id = o.id();
+        String path = o.path();
+        ObjectNode input = o.input();
         Decision d;
         JsonNode result = null;
         String error = null;
@@ -137,15 +180,41 @@ public final class DecisionService {
             d = Decision.failure(id, policy.revision(), 500, "POLICY_ERROR", "policy error: " + error);
         }
         // A decision resting on a bearer token must not be cached (here or by the PEP) past the token's expiry.
-        d = d.withTtlAtMost(AttributeProviders.ttlBound(providers));
+        d = d.withTtlAtMost(AttributeProviders.ttlBound(o.providers()));
         if (error != null) {
             log.error("decision {} at {} (bundle {}) denied on error: {}", id, path, policy.revision(), error);
-        } else if (key != null && d.ttlSeconds() > 0 && d.effect() != Effect.CHALLENGE) {
-            cache.put(key, d);
+        } else if (o.key() != null && cache != null && d.ttlSeconds() > 0 && d.effect() != Effect.CHALLENGE) {
+            cache.put(o.key(), d);
         }
-        finish(d, path, input, result, error, start, false, providers, protocol);
+        finish(d, path, input, result, error, o.start(), false, o.providers(), o.protocol());
         return d;
     }
+
+    /**
+     * A decision between {@link #begin} and {@link #complete}: either already {@link #decided()}, or the enriched
+     * input with the bundle revision it is to be evaluated with.
+     */
+    public static final class Pending {
+        @Nullable
+        private final Decision decided;
+        @Nullable
+        private final Open open;
+
+        private Pending(@Nullable Decision decided, @Nullable Open open) {
+            this.decided = decided;
+            this.open = open;
+        }
+
+        /** The decision, when it was known without evaluating; null when {@link #complete} must run. */
+        @Nullable
+        public Decision decided() {
+            return decided;
+        }
+    }
+
+    /** What {@link #complete} needs of a decision {@link #begin} left open. */
+    private record Open(long start, String path, String id, LoadedPolicy policy, ObjectNode input,
+            @Nullable ObjectNode providers, @Nullable String key, Protocol protocol) {}
 
     /**
      * OPA REST semantics: the document at {@code path} ({@code ""} for all of {@code data}) for {@code input},

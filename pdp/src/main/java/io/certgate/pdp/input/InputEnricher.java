@@ -57,6 +57,11 @@ public final class InputEnricher {
      *
      * @param apiKeySha256 that key's digest, or null
      */
+    /** Whether attribute providers are configured ({@link #attributes} then blocks up to their deadlines). */
+    public boolean hasProviders() {
+        return providers != null;
+    }
+
     @Nullable
     public ObjectNode attributes(ObjectNode input, @Nullable String apiKeySha256) {
         return providers == null ? null : providers.enrich(input, apiKeySha256);

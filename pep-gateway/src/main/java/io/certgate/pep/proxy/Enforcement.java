@@ -27,7 +27,9 @@ import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,13 +90,16 @@ final class Enforcement implements DecoratingHttpServiceFunction {
             input.putObject("certificate").put("present", false);
         }
         long askedAt = System.nanoTime();
-        return HttpResponse.of(pdp.decide(input, cert).handleAsync((decision, failure) -> {
+        CompletableFuture<Decision> decided = pdp.decide(input, cert);
+        BiFunction<Decision, Throwable, HttpResponse> then = (decision, failure) -> {
             decisionLatency.record(System.nanoTime() - askedAt, TimeUnit.NANOSECONDS);
             if (failure != null) {
                 return unavailable(delegate, ctx, req, e, failure);
             }
             return enforce(delegate, ctx, req, e, decision);
-        }, ctx.eventLoop()));
+        };
+        // A decision known at once (a cached one) is enforced right here, on this event loop.
+        return HttpResponse.of(decided.isDone() ? decided.handle(then) : decided.handleAsync(then, ctx.eventLoop()));
     }
 
     private HttpResponse enforce(HttpService delegate, ServiceRequestContext ctx, HttpRequest req, Exchange e,
