@@ -114,19 +114,20 @@ public final class DecisionLog implements AutoCloseable {
     }
 
     private void write(DecisionRecord r) {
-        byte[] line;
+        String line;
         try {
-            line = json.writeValueAsBytes(event(r));
+            // one serialization, as text: the console takes it as is, the uploader as UTF-8
+            line = json.writeValueAsString(event(r));
         } catch (JsonProcessingException | RuntimeException e) {
             log.warn("cannot write decision {} to the decision log: {}", r.decisionId(), e.getMessage());
             drops.dropped(DropCounters.ENCODING, 1);
             return;
         }
         if (consoleEnabled && console.isInfoEnabled()) {
-            console.info(new String(line, StandardCharsets.UTF_8));
+            console.info(line);
         }
         if (uploader != null) {
-            uploader.add(line);
+            uploader.add(line.getBytes(StandardCharsets.UTF_8));
         }
     }
 
