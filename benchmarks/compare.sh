@@ -7,12 +7,13 @@
 #   gRPC (built-in reference bundle) and the PDP nginx asks. vegeta drives HTTP, ghz drives gRPC.
 #
 # Scenarios, each target in turn per round (starting one further each round), --rounds rounds of --seconds:
-#   h1, h2        keep-alive HTTP/1.1 and HTTP/2, closed loop (--workers), mTLS with the partner certificate
-#   handshake     a new TLS 1.3 connection per request (keep-alive off: a full handshake with client certificate)
+#   h1, h2        keep-alive HTTP/1.1 and HTTP/2, closed loop (--workers), mTLS with the partner certificate;
+#                 armeria-proxy, a bare Armeria mTLS proxy in the launcher's JVM, is the floor under the gateway
 #   open-loop     constant rate at half the nginx anchor's h1 req/s (of its pair): the p99 at a sane load
 #   opa-rest      POST /v1/data/mtls/authz/decision with testdata/inputs/allow.json: the PDP vs opa run --server
 #   grpc          ghz, one connection, one call at a time: the Decide round trip (vs JMH's in-process decide,
 #                 from benchmarks/target/results/jmh.json when benchmarks/run.sh has written it)
+#   handshake     a new TLS 1.3 connection per request (keep-alive off: a full handshake with client certificate)
 # Prints one table (median req/s, p50, p99 over the rounds; server CPU per request: JVM + nginx + opa, from
 # /proc/<pid>/stat), the ratios docs/performance.md names, and the JVM's longest GC pause.
 #
@@ -259,11 +260,9 @@ print(int(statistics.median(json.load(open(f"%s/%s-%s-%d.json" % (sys.argv[1], s
 echo "compare: vegeta $VEGETA_VERSION, ghz $GHZ_VERSION, $($NGINX -v 2>&1 | sed 's/.*: //'), opa $("$OPA" version | sed -n 's/^Version: //p');" \
   "$ROUNDS round(s) x $RUN per target after ${WARMUP}s warm-up, $WORKERS workers; $(nproc) cores, load $(load)"
 # shellcheck disable=SC2046  # closed is a list of options
-scenario h1 h1 true nginx-proxy gw-cached gw-ref nginx-authreq -- $(closed)
+scenario h1 h1 true nginx-proxy gw-cached gw-ref nginx-authreq armeria-proxy -- $(closed)
 # shellcheck disable=SC2046
-scenario h2 h2 true nginx-proxy gw-cached gw-ref nginx-authreq -- $(closed)
-# shellcheck disable=SC2046
-scenario handshake h1 false nginx-proxy gw-cached -- $(closed)
+scenario h2 h2 true nginx-proxy gw-cached gw-ref nginx-authreq armeria-proxy -- $(closed)
 # open loop at half of each pair's nginx capacity (at least 10/s)
 HALF=$(($(median_rps h1 nginx-proxy) / 2))
 HALF_AUTH=$(($(median_rps h1 nginx-authreq) / 2))
@@ -285,6 +284,10 @@ before=$(cpu_ticks)
 ghz_run "$RUN" grpc
 after=$(cpu_ticks)
 echo "$(((after - before) * 1000 / TICKS))" >"$DIR/out/grpc.cpu"
+# Last: a connection per request leaves tens of thousands of loopback ports in TIME_WAIT for a minute, which
+# would starve the open-loop runs of ports had they come after
+# shellcheck disable=SC2046
+scenario handshake h1 false nginx-proxy gw-cached -- $(closed)
 echo "load average $(load) at the end"
 
 python3 - "$DIR/out" "$ROUNDS" "$SMOKE" "$DIR/gc.log" benchmarks/target/results/jmh.json <<'PY'
@@ -339,6 +342,12 @@ print()
 print("ratios (req/s):")
 ratio("gateway cached / nginx mTLS proxy_pass (h1)", ("h1", "gw-cached"), ("h1", "nginx-proxy"), "rps", 0.6)
 ratio("gateway cached / nginx mTLS proxy_pass (h2)", ("h2", "gw-cached"), ("h2", "nginx-proxy"), "rps", 0.6)
+print("%-62s %6.2f / %.2f  (the floor: a bare Armeria mTLS proxy)" % ("Armeria proxy / nginx mTLS proxy_pass (h1 / h2)",
+      *(rows[(p, "armeria-proxy")]["rps"] / rows[(p, "nginx-proxy")]["rps"] if (p, "armeria-proxy") in rows
+        and rows[(p, "nginx-proxy")]["rps"] else float("nan") for p in ("h1", "h2"))))
+print("%-62s %6.2f / %.2f" % ("gateway cached / Armeria proxy (h1 / h2)",
+      *(rows[(p, "gw-cached")]["rps"] / rows[(p, "armeria-proxy")]["rps"] if (p, "armeria-proxy") in rows
+        and rows[(p, "armeria-proxy")]["rps"] else float("nan") for p in ("h1", "h2"))))
 ratio("gateway reference uncached / nginx + auth_request (h1)", ("h1", "gw-ref"), ("h1", "nginx-authreq"), "rps", 2)
 ratio("new TLS 1.3 handshakes: gateway / nginx", ("handshake", "gw-cached"), ("handshake", "nginx-proxy"), "rps", 0.8)
 ratio("PDP OPA REST / opa run --server", ("opa-rest", "pdp"), ("opa-rest", "opa"), "rps", 5)

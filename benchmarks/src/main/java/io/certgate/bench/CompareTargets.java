@@ -29,6 +29,7 @@ import javax.security.auth.x500.X500Principal;
  *   <li>{@code gw-cached}: the gateway, embedded PDP, the reference policy's rules with data for the test PKI
  *       (decisions live 60 s, the PDP's decision cache on);</li>
  *   <li>{@code gw-ref}: the same with the decision cache off, one evaluation per request;</li>
+ *   <li>{@code armeria-proxy}: the floor, a bare Armeria mTLS proxy to the same upstream ({@link ArmeriaProxyFloor});</li>
  *   <li>{@code pdp}: a PDP server (OPA REST, gRPC) with the built-in reference bundle and its shipped data, the
  *       decision cache off, its clock at {@code --input}'s {@code time.now} (so that input is decided as it was
  *       then, like {@code opa run} deciding the same input with its own {@code time});</li>
@@ -36,7 +37,7 @@ import javax.security.auth.x500.X500Principal;
  *       127.0.0.1), the reference policy with the test PKI's data, the decision cache off.</li>
  * </ul>
  * Both gateways forward to {@code --upstream-port} (nginx {@code return 200}). Access and decision logs go to
- * {@code DIR/targets/audit.log}. Into {@code --dir} it writes {@code client.pem} (the partner certificate and its
+ * {@code DIR/logs/audit.log}, out of the watched certificate directory, as in a deployment. Into {@code --dir} it writes {@code client.pem} (the partner certificate and its
  * intermediate), {@code client.key}, {@code root.pem}, {@code server-chain.pem}, {@code server.key} (for nginx),
  * {@code policies/} (rules and data the gateways and {@code pdp-fa} decide with) and {@code targets.env}
  * ({@code name=port} lines, written last by rename), then serves until its standard input ends.
@@ -55,7 +56,7 @@ public final class CompareTargets {
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
         Path work = Files.createDirectories(o.dir().resolve("targets"));
-        BenchFiles.routeAuditLogs(work.resolve("audit.log"), true);
+        BenchFiles.routeAuditLogs(Files.createDirectories(o.dir().resolve("logs")).resolve("audit.log"), true);
         BenchFiles.serveUntilInputEnds("the targets", started -> start(o, work, started));
     }
 
@@ -118,6 +119,9 @@ public final class CompareTargets {
         env.append("gw-cached=").append(cached.port()).append('\n');
         GatewayServer uncached = started(started, gateway(work, policies, upstream, ", config: pdp-uncached.yaml"));
         env.append("gw-ref=").append(uncached.port()).append('\n');
+        ArmeriaProxyFloor floor = started(started, ArmeriaProxyFloor.start(work.resolve("server-chain.pem"),
+                work.resolve("server.key"), work.resolve("ca.pem"), upstream));
+        env.append("armeria-proxy=").append(floor.port()).append('\n');
 
         Instant decidedAt = Instant.parse(new ObjectMapper().readTree(o.input().toFile()).at("/time/now").asText());
         PdpServer pdp = pdpServer(PdpConfig.parse("server: {port: 0}\ncaches: {decisions: 0}\n", "pdp"),
