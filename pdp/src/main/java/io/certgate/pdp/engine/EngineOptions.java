@@ -7,7 +7,8 @@ import java.time.Duration;
  *
  * @param poolSize evaluators per active bundle (each is one wasm instance, used by one thread at a time)
  * @param acquireTimeout how long a caller waits for a free evaluator before failing with BUSY
- * @param evaluationTimeout deadline of one evaluation; past it the evaluation is interrupted
+ * @param evaluationTimeout deadline of one evaluation, in CPU time of its thread (with a wall-clock cap of ten
+ *     times as long); past it the evaluation is interrupted
  * @param maxMemoryPages wasm memory limit of one evaluator, in 64 KiB pages
  */
 public record EngineOptions(int poolSize, Duration acquireTimeout, Duration evaluationTimeout, int maxMemoryPages) {

@@ -71,7 +71,7 @@ public final class LoadedPolicy {
     }
 
     private Evaluator watched(OpaPolicy policy) {
-        Evaluator e = new Evaluator(policy);
+        Evaluator e = new Evaluator(policy, watchdog.cpu());
         watchdog.watch(e);
         return e;
     }
@@ -208,7 +208,8 @@ public final class LoadedPolicy {
             e.markBroken();
             if (e.timedOut()) {
                 throw new PolicyException(PolicyException.Kind.TIMEOUT, "evaluation of " + entrypoint
-                        + " exceeded its " + deadline.toMillis() + " ms deadline", err);
+                        + " exceeded its deadline of " + deadline.toMillis() + " ms of CPU time (or "
+                        + deadline.toMillis() * Evaluator.WALL_CLOCK_FACTOR + " ms on the wall clock)", err);
             }
             throw new PolicyException(PolicyException.Kind.EVALUATION_ERROR, "evaluation of " + entrypoint
                     + " failed: " + describe(err), err);

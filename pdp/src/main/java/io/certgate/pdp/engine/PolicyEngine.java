@@ -38,12 +38,18 @@ public final class PolicyEngine implements AutoCloseable {
      */
     public PolicyEngine(EngineOptions options, ObjectMapper json, List<String> requiredEntrypoints,
             List<String> expectedEntrypoints) {
+        this(options, json, requiredEntrypoints, expectedEntrypoints, ThreadCpu.jvm());
+    }
+
+    /** With another CPU clock for the evaluation deadlines (tests). */
+    PolicyEngine(EngineOptions options, ObjectMapper json, List<String> requiredEntrypoints,
+            List<String> expectedEntrypoints, ThreadCpu cpu) {
         this.options = options;
         this.json = json;
         this.requiredEntrypoints = List.copyOf(requiredEntrypoints);
         this.expectedEntrypoints = List.copyOf(expectedEntrypoints);
         long tick = Math.max(1, Math.min(10, options.evaluationTimeout().toMillis() / 4));
-        this.watchdog = new Watchdog(tick);
+        this.watchdog = new Watchdog(tick, cpu);
     }
 
     /** Validates and activates {@code bundle}; on failure the active bundle is unchanged. */

@@ -8,20 +8,27 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Enforces evaluation deadlines with one timer thread for all evaluators, so the hot path pays only
- * two uncontended monitor entries. The wasm runtime checks the thread's interrupt flag in loops and
- * calls, so a runaway policy stops within a tick of its deadline.
+ * two uncontended monitor entries and a read of its thread's CPU clock. The wasm runtime checks the thread's
+ * interrupt flag in loops and calls, so a runaway policy stops within a tick of its deadline.
  */
 final class Watchdog implements AutoCloseable {
     private final Set<Evaluator> watched = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
+    private final ThreadCpu cpu;
 
-    Watchdog(long tickMillis) {
+    Watchdog(long tickMillis, ThreadCpu cpu) {
+        this.cpu = cpu;
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pdp-eval-watchdog");
             t.setDaemon(true);
             return t;
         });
         timer.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The clock the deadlines count (the evaluators read it when an evaluation starts). */
+    ThreadCpu cpu() {
+        return cpu;
     }
 
     void watch(Evaluator e) {

@@ -108,6 +108,35 @@ class PolicyEngineTest {
         assertThat(json.readTree(out).get(0).get("result").get("effect").asText()).isEqualTo("allow");
     }
 
+    /**
+     * The deadline counts the evaluation's CPU time: an evaluation that got no CPU (here a clock that never
+     * advances, as for a thread waiting for a core or a GC pause) is not interrupted at the deadline, only at the
+     * wall-clock cap of ten times as long.
+     */
+    @Test
+    void evaluationWithoutCpuTimeRunsUntilTheWallClockCap() throws Exception {
+        ThreadCpu frozen = new ThreadCpu() {
+            @Override
+            public long current() {
+                return 0;
+            }
+
+            @Override
+            public long of(Thread thread) {
+                return 0;
+            }
+        };
+        engine = new PolicyEngine(new EngineOptions(1, Duration.ofMillis(500), Duration.ofMillis(50), 1024), json,
+                List.of(DECISION), List.of(), frozen);
+        engine.activate(bundle("r1"));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> engine.require().evaluate("test/authz/spin", "{}"))
+                .isInstanceOfSatisfying(PolicyException.class,
+                        e -> assertThat(e.kind()).isEqualTo(PolicyException.Kind.TIMEOUT));
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(50L * Evaluator.WALL_CLOCK_FACTOR));
+    }
+
     @Test
     void policyExceedingItsMemoryLimitFailsWithoutTakingTheEngineDown() throws Exception {
         // 4 MiB of wasm memory: enough for the policy and its data, not for a million strings.
