@@ -72,7 +72,8 @@ final class ClientCertificateCheck implements DecoratingHttpServiceFunction {
         if (v.present()) {
             e.line.put("verify_code", v.code());
             try {
-                CertificateIdentity id = identities.identify(der(v.chain()));
+                e.chainDer = der(v.chain());
+                CertificateIdentity id = identities.identify(e.chainDer);
                 if (seenClients != null) {
                     seenClients.seen(outcomes.service(), id);
                 }

@@ -84,8 +84,8 @@ final class Enforcement implements DecoratingHttpServiceFunction {
         e.line.put("credential", CredentialMetrics.of(e));
         PresentedCertificate cert = null;
         if (v != null && v.present()) {
-            cert = new PresentedCertificate(ClientCertificateCheck.der(v.chain()), v.verified(), v.code(),
-                    v.verified() ? null : v.message());
+            List<byte[]> der = e.chainDer != null ? e.chainDer : ClientCertificateCheck.der(v.chain());
+            cert = new PresentedCertificate(der, v.verified(), v.code(), v.verified() ? null : v.message());
         } else {
             input.putObject("certificate").put("present", false);
         }

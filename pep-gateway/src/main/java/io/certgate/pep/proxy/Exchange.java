@@ -9,6 +9,7 @@ import io.certgate.pep.ratelimit.Verdict;
 import io.certgate.pep.tls.ClientVerification;
 import io.netty.util.AttributeKey;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,6 +33,9 @@ final class Exchange {
     ClientVerification verification;
     @Nullable
     CertificateIdentity identity;
+    /** The presented chain's DER encodings, taken once per request (encoding a certificate copies it). */
+    @Nullable
+    List<byte[]> chainDer;
     /** The tightest rate-limit verdict before the decision (null: no limit applied). */
     @Nullable
     Verdict limit;
