@@ -2,30 +2,34 @@
 # certgate against the field's anchors, with the field's load tools, all on loopback:
 #   nginx (Debian's) is the anchor: an upstream `return 200`, an mTLS proxy_pass to it (nginx-proxy) and mTLS +
 #   auth_request to the PDP's /forward-auth (nginx-authreq); opa run --server (the pinned opa) answers OPA REST.
-#   io.certgate.bench.CompareTargets starts the gateway (embedded PDP, reference policy rules with data for the
-#   test PKI; gw-cached with the decision cache, gw-ref with one evaluation per request), a PDP for OPA REST and
-#   gRPC (built-in reference bundle) and the PDP nginx asks. vegeta drives HTTP, ghz drives gRPC.
+#   io.certgate.bench.CompareTargets starts, in three JVMs as they would be deployed: the gateway (embedded PDP,
+#   reference policy rules with data for the test PKI; gw-cached with the decision cache, gw-ref with one
+#   evaluation per request); the PDPs (one for OPA REST and gRPC with the built-in reference bundle, the one nginx
+#   asks); a bare Armeria mTLS proxy (armeria-proxy, the floor under the gateway). vegeta drives HTTP, ghz gRPC.
 #
 # Scenarios, each target in turn per round (starting one further each round), --rounds rounds of --seconds:
 #   h1, h2        keep-alive HTTP/1.1 and HTTP/2, closed loop (--workers), mTLS with the partner certificate;
-#                 armeria-proxy, a bare Armeria mTLS proxy in the launcher's JVM, is the floor under the gateway
 #   open-loop     constant rate at half the nginx anchor's h1 req/s (of its pair): the p99 at a sane load
 #   opa-rest      POST /v1/data/mtls/authz/decision with testdata/inputs/allow.json: the PDP vs opa run --server
 #   grpc          ghz, one connection, one call at a time: the Decide round trip (vs JMH's in-process decide,
 #                 from benchmarks/target/results/jmh.json when benchmarks/run.sh has written it)
 #   handshake     a new TLS 1.3 connection per request (keep-alive off: a full handshake with client certificate)
-# Prints one table (median req/s, p50, p99 over the rounds; server CPU per request: JVM + nginx + opa, from
-# /proc/<pid>/stat), the ratios docs/performance.md names, and the JVM's longest GC pause.
+#   gc            the gateway's JVM at max rate for --gc-seconds (half with cached decisions, half evaluated):
+#                 its GC pauses in that window, from its GC log (the issue's 256 MB heap target)
+# Prints one table (median req/s, p50, p99 over the rounds; server CPU per request: the JVMs + nginx + opa, from
+# /proc/<pid>/stat), the ratios docs/performance.md names, and each JVM's GC pauses.
 #
-# Usage: benchmarks/compare.sh [--seconds 5] [--warmup 5] [--rounds 2] [--workers 16] [--smoke]
+# Usage: benchmarks/compare.sh [--seconds 5] [--warmup 5] [--rounds 2] [--workers 16] [--gc-seconds 60]
+#          [--scenarios h1,h2,open-loop,opa-rest,grpc,handshake,gc] [--smoke]
 #   --smoke   every scenario for 250 ms, one round, no warm-up, no verdicts (CI: proves the script works)
-# Environment: SKIP_BUILD=1 reuses benchmarks/target/benchmarks.jar; JAVA_OPTS replaces the launcher's JVM
-# options (default -Xmx256m and a GC log); KEEP=1 keeps the work directory (logs, vegeta and ghz reports).
+# Environment: SKIP_BUILD=1 reuses benchmarks/target/benchmarks.jar; JAVA_OPTS replaces the JVMs' options
+# (default -Xmx256m; each also logs its GC); KEEP=1 keeps the work directory (logs, vegeta and ghz reports).
 # Needs Go (installs vegeta and ghz once into .tools/), python3, Debian's nginx, the pinned opa (.tools/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_PER_RUN=5 WARMUP=5 ROUNDS=2 WORKERS=16 SMOKE=0
+SECONDS_PER_RUN=5 WARMUP=5 ROUNDS=2 WORKERS=16 SMOKE=0 GC_SECONDS=60
+ALL_SCENARIOS=h1,h2,open-loop,opa-rest,grpc,handshake,gc SCENARIOS=$ALL_SCENARIOS
 usage() {
   sed -n 's/^# \{0,1\}//; /^Usage:/,/^Needs/p' "$0" >&2
   [ -n "${1:-}" ] && echo "error: $1" >&2
@@ -42,13 +46,20 @@ while [ $# -gt 0 ]; do
     --warmup) [[ "$2" =~ ^[0-9]{1,4}$ ]] || usage "--warmup needs a number of seconds, got '$2'"; WARMUP=$2 ;;
     --rounds) number "$1" "$2"; ROUNDS=$2 ;;
     --workers) number "$1" "$2"; WORKERS=$2 ;;
+    --gc-seconds) number "$1" "$2"; GC_SECONDS=$2 ;;
+    --scenarios)
+      for sc in ${2//,/ }; do
+        [[ ",$ALL_SCENARIOS," == *",$sc,"* ]] || usage "--scenarios takes a comma-separated list of $ALL_SCENARIOS, got '$2'"
+      done
+      SCENARIOS=$2 ;;
     *) usage "unknown option $1" ;;
   esac
   shift 2
 done
 RUN="${SECONDS_PER_RUN}s"
+wanted() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
 if [ "$SMOKE" = 1 ]; then
-  RUN=250ms WARMUP=0 ROUNDS=1
+  RUN=250ms WARMUP=0 ROUNDS=1 GC_SECONDS=1
 fi
 
 # Load tools, pinned, installed once into .tools/ (like the pinned opa)
@@ -67,13 +78,17 @@ fi
 INPUT=testdata/inputs/allow.json
 
 DIR=$(mktemp -d -t compare-XXXXXX)
-LAUNCHER= NGINX_PID= OPA_PID=
+NGINX_PID= OPA_PID=
+declare -A LAUNCHER LAUNCHER_FD
 cleanup() {
+  local name
   [ -n "$OPA_PID" ] && kill "$OPA_PID" 2>/dev/null && wait "$OPA_PID" 2>/dev/null
   [ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
-  # closing the launcher's standard input stops the gateways and PDPs
-  exec 3>&- || true
-  [ -n "$LAUNCHER" ] && wait "$LAUNCHER" 2>/dev/null
+  # closing a launcher's standard input stops its gateways and PDPs
+  for name in "${!LAUNCHER[@]}"; do
+    exec {LAUNCHER_FD[$name]}>&- || true
+    wait "${LAUNCHER[$name]}" 2>/dev/null
+  done
   if [ "${KEEP:-}" = 1 ]; then echo "kept $DIR" >&2; else rm -rf "$DIR"; fi
 }
 trap cleanup EXIT
@@ -86,13 +101,23 @@ for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))
 for s in ss: s.close()')
 
-# shellcheck disable=SC2086  # JAVA_OPTS is a list of options
-exec 3> >(exec java ${JAVA_OPTS:--Xmx256m -Xlog:gc:file=$DIR/gc.log} -cp benchmarks/target/benchmarks.jar \
-  io.certgate.bench.CompareTargets --dir "$DIR" --upstream-port "$UPSTREAM_PORT" --rules policies/mtls/authz \
-  --input "$INPUT" >"$DIR/launcher.log" 2>&1)
-LAUNCHER=$!
+# launch NAME TARGETS [--reuse-pki]: a JVM of its own for those certgate targets, as each would be deployed
+launch() {
+  local fd
+  # shellcheck disable=SC2086  # JAVA_OPTS is a list of options
+  exec {fd}> >(exec java ${JAVA_OPTS:--Xmx256m} -Xlog:gc:file="$DIR/$1-gc.log" -cp benchmarks/target/benchmarks.jar \
+    io.certgate.bench.CompareTargets --dir "$DIR" --upstream-port "$UPSTREAM_PORT" --rules policies/mtls/authz \
+    --input "$INPUT" --only "$2" --env "$1.env" "${@:3}" >"$DIR/$1.log" 2>&1)
+  LAUNCHER[$1]=$!
+  LAUNCHER_FD[$1]=$fd
+}
 declare -A PORT
-await_targets "$LAUNCHER" "$DIR" "the certgate targets"
+launch pdp pdp,pdp-fa # first: it writes the test PKI the others use
+await_targets "${LAUNCHER[pdp]}" "$DIR/pdp.env" "the PDPs" "$DIR/pdp.log"
+launch gateway gw-cached,gw-ref --reuse-pki
+launch floor armeria-proxy --reuse-pki
+await_targets "${LAUNCHER[gateway]}" "$DIR/gateway.env" "the gateways" "$DIR/gateway.log"
+await_targets "${LAUNCHER[floor]}" "$DIR/floor.env" "the Armeria proxy" "$DIR/floor.log"
 PORT[nginx-proxy]=$PROXY_PORT
 PORT[nginx-authreq]=$AUTHREQ_PORT
 
@@ -186,7 +211,7 @@ PORT[opa]=$OPA_PORT
 TICKS=$(getconf CLK_TCK)
 cpu_ticks() {
   local total=0 pid f
-  for pid in "$LAUNCHER" "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true) "$OPA_PID"; do
+  for pid in "${LAUNCHER[@]}" "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true) "$OPA_PID"; do
     [ -r "/proc/$pid/stat" ] || continue
     # fields after the command's closing parenthesis: utime and stime are the 12th and 13th
     f=$(sed 's/^.*) //' "/proc/$pid/stat")
@@ -207,7 +232,7 @@ json.dump({"input": grpc}, open(sys.argv[2] + "/grpc.json", "w"))
 PY
 # request NAME: the vegeta targets file of a target
 request() {
-  local f="$DIR/targets-in/$1.txt"
+  local f="$DIR/targets-in/$1-${PORT[$1]}.txt"
   if [ ! -f "$f" ]; then
     case "$1" in
       pdp | opa)
@@ -259,18 +284,22 @@ print(int(statistics.median(json.load(open(f"%s/%s-%s-%d.json" % (sys.argv[1], s
 
 echo "compare: vegeta $VEGETA_VERSION, ghz $GHZ_VERSION, $($NGINX -v 2>&1 | sed 's/.*: //'), opa $("$OPA" version | sed -n 's/^Version: //p');" \
   "$ROUNDS round(s) x $RUN per target after ${WARMUP}s warm-up, $WORKERS workers; $(nproc) cores, load $(load)"
+touch "$DIR/out/scenarios"
 # shellcheck disable=SC2046  # closed is a list of options
-scenario h1 h1 true nginx-proxy gw-cached gw-ref nginx-authreq armeria-proxy -- $(closed)
+wanted h1 && scenario h1 h1 true nginx-proxy gw-cached gw-ref nginx-authreq armeria-proxy -- $(closed)
 # shellcheck disable=SC2046
-scenario h2 h2 true nginx-proxy gw-cached gw-ref nginx-authreq armeria-proxy -- $(closed)
-# open loop at half of each pair's nginx capacity (at least 10/s)
-HALF=$(($(median_rps h1 nginx-proxy) / 2))
-HALF_AUTH=$(($(median_rps h1 nginx-authreq) / 2))
-scenario open-loop h1 true nginx-proxy gw-cached -- -rate "$((HALF > 10 ? HALF : 10))/1s" -workers "$WORKERS"
-scenario open-loop-auth h1 true nginx-authreq gw-ref -- -rate "$((HALF_AUTH > 10 ? HALF_AUTH : 10))/1s" \
-  -workers "$WORKERS"
+wanted h2 && scenario h2 h2 true nginx-proxy gw-cached gw-ref nginx-authreq armeria-proxy -- $(closed)
+# open loop at half of each pair's nginx capacity (at least 10/s), as measured by h1
+if wanted open-loop; then
+  wanted h1 || { echo "error: the open-loop scenario takes its rates from h1: add h1 to --scenarios" >&2; exit 2; }
+  HALF=$(($(median_rps h1 nginx-proxy) / 2))
+  HALF_AUTH=$(($(median_rps h1 nginx-authreq) / 2))
+  scenario open-loop h1 true nginx-proxy gw-cached -- -rate "$((HALF > 10 ? HALF : 10))/1s" -workers "$WORKERS"
+  scenario open-loop-auth h1 true nginx-authreq gw-ref -- -rate "$((HALF_AUTH > 10 ? HALF_AUTH : 10))/1s" \
+    -workers "$WORKERS"
+fi
 # shellcheck disable=SC2046
-scenario opa-rest h1 true pdp opa -- $(closed)
+wanted opa-rest && scenario opa-rest h1 true pdp opa -- $(closed)
 
 # gRPC Decide, one call at a time on one connection: the round trip
 ghz_run() {
@@ -279,20 +308,34 @@ ghz_run() {
   "$GHZ" --insecure --call pdp.v1.DecisionService.Decide --data-file "$DIR/targets-in/grpc.json" \
     --concurrency 1 --connections 1 "${limit[@]}" --format json "127.0.0.1:${PORT[pdp]}" >"$DIR/out/$2.ghz.json"
 }
-[ "$WARMUP" -gt 0 ] && ghz_run "${WARMUP}s" grpc-warmup
-before=$(cpu_ticks)
-ghz_run "$RUN" grpc
-after=$(cpu_ticks)
-echo "$(((after - before) * 1000 / TICKS))" >"$DIR/out/grpc.cpu"
-# Last: a connection per request leaves tens of thousands of loopback ports in TIME_WAIT for a minute, which
+if wanted grpc; then
+  [ "$WARMUP" -gt 0 ] && ghz_run "${WARMUP}s" grpc-warmup
+  before=$(cpu_ticks)
+  ghz_run "$RUN" grpc
+  after=$(cpu_ticks)
+  echo "$(((after - before) * 1000 / TICKS))" >"$DIR/out/grpc.cpu"
+fi
+# Late: a connection per request leaves tens of thousands of loopback ports in TIME_WAIT for a minute, which
 # would starve the open-loop runs of ports had they come after
 # shellcheck disable=SC2046
-scenario handshake h1 false nginx-proxy gw-cached -- $(closed)
+wanted handshake && scenario handshake h1 false nginx-proxy gw-cached -- $(closed)
+
+# GC: the gateway's JVM at max rate for --gc-seconds, half with cached decisions, half evaluated
+GC_WINDOW=
+if wanted gc; then
+  # the window in the JVM's uptime, which the GC log's lines carry
+  from=$(ps -o etimes= -p "${LAUNCHER[gateway]}")
+  half=$((GC_SECONDS / 2 > 0 ? GC_SECONDS / 2 : 1))
+  # shellcheck disable=SC2046
+  for t in gw-cached gw-ref; do attack "gc-$t" "$t" h1 true "${half}s" $(closed); done
+  GC_WINDOW="$from $(($(ps -o etimes= -p "${LAUNCHER[gateway]}") + 1))"
+fi
 echo "load average $(load) at the end"
 
-python3 - "$DIR/out" "$ROUNDS" "$SMOKE" "$DIR/gc.log" benchmarks/target/results/jmh.json <<'PY'
+python3 - "$DIR/out" "$ROUNDS" "$SMOKE" "$DIR" benchmarks/target/results/jmh.json "$GC_WINDOW" <<'PY'
 import json, os, re, statistics, sys
-out, rounds, smoke, gclog, jmh = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4], sys.argv[5]
+out, rounds, smoke, work, jmh = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4], sys.argv[5]
+gc_window = [float(x) for x in sys.argv[6].split()]
 ms = lambda ns: ns / 1e6
 def report(name):
     with open(os.path.join(out, name + ".json")) as f:
@@ -322,13 +365,23 @@ for line in open(os.path.join(out, "scenarios")):
         for r in rs:
             for e in (r.get("errors") or [])[:3]:
                 print("    %s %s: %s" % (scenario, t, e))
-g = report("grpc.ghz")
-p50_us = next((d["latency"] / 1e3 for d in g.get("latencyDistribution") or [] if d["percentage"] == 50), float("nan"))
-p99_us = next((d["latency"] / 1e3 for d in g.get("latencyDistribution") or [] if d["percentage"] == 99), float("nan"))
-ok = (g.get("statusCodeDistribution") or {}).get("OK", 0)
-print("| grpc (ghz, 1 connection, 1 in flight) | pdp Decide | %.0f | %.3f | %.3f | %.3f | | %d | |" % (
-      g["rps"], p50_us / 1e3, p99_us / 1e3, number("grpc", ".cpu") / max(1, g["count"]), g["count"] - ok))
-failed += g["count"] - ok
+p50_us = float("nan")
+if os.path.exists(os.path.join(out, "grpc.ghz.json")):
+    g = report("grpc.ghz")
+    p50_us = next((d["latency"] / 1e3 for d in g.get("latencyDistribution") or [] if d["percentage"] == 50), float("nan"))
+    p99_us = next((d["latency"] / 1e3 for d in g.get("latencyDistribution") or [] if d["percentage"] == 99), float("nan"))
+    ok = (g.get("statusCodeDistribution") or {}).get("OK", 0)
+    print("| grpc (ghz, 1 connection, 1 in flight) | pdp Decide | %.0f | %.3f | %.3f | %.3f | | %d | |" % (
+          g["rps"], p50_us / 1e3, p99_us / 1e3, number("grpc", ".cpu") / max(1, g["count"]), g["count"] - ok))
+    failed += g["count"] - ok
+gc_runs = [f for f in ("gc-gw-cached", "gc-gw-ref") if os.path.exists(os.path.join(out, f + ".json"))]
+for f in gc_runs:
+    r = report(f)
+    bad = r["requests"] - r["status_codes"].get("200", 0)
+    failed += bad
+    print("| gc | %s | %.0f | %.2f | %.2f | %.3f | | %d | %.1f |" % (f[3:], r["throughput"],
+          ms(r["latencies"]["50th"]), ms(r["latencies"]["99th"]), number(f, ".cpu") / max(1, r["requests"]), bad,
+          number(f, ".load")))
 
 def ratio(label, a, b, key, target, higher=True):
     if a not in rows or b not in rows:
@@ -356,21 +409,33 @@ if os.path.exists(jmh):
     for b in json.load(open(jmh)):
         if b["benchmark"].endswith("DecisionBenchmark.decide"):
             in_process = b["primaryMetric"]["scorePercentiles"]["50.0"]
-if in_process is None:
+if p50_us != p50_us:  # NaN: no gRPC run
+    pass
+elif in_process is None:
     print("gRPC Decide p50 %.0f µs (run benchmarks/run.sh for the in-process figure to compare with)" % p50_us)
 else:
     added = p50_us - in_process
     print("gRPC Decide p50 %.0f µs over in-process %.0f µs (JMH): +%.0f µs%s" % (p50_us, in_process, added,
           "" if smoke else "  (target <= 150 µs: %s)" % ("met" if added <= 150 else "NOT met")))
-pauses = []
-if os.path.exists(gclog):
-    for l in open(gclog):
-        m = re.search(r"Pause.* ([0-9.]+)ms$", l.strip())
-        if m:
-            pauses.append(float(m.group(1)))
-if pauses:
-    print("JVM (-Xmx256m unless JAVA_OPTS): %d GC pauses, longest %.1f ms, %d over 10 ms" % (
-          len(pauses), max(pauses), sum(p > 10 for p in pauses)))
+def pauses(log, window=None):
+    found = []
+    if os.path.exists(log):
+        for l in open(log):
+            m = re.search(r"^\[([0-9.]+)s\].*Pause.* ([0-9.]+)ms$", l.strip())
+            if m and (window is None or window[0] <= float(m.group(1)) <= window[1]):
+                found.append(float(m.group(2)))
+    return found
+for jvm in ("gateway", "pdp", "floor"):
+    found = pauses(os.path.join(work, jvm + "-gc.log"))
+    if found:
+        print("%-8s JVM (-Xmx256m unless JAVA_OPTS), whole run: %d GC pauses, longest %.1f ms, %d over 10 ms" % (
+              jvm, len(found), max(found), sum(p > 10 for p in found)))
+if gc_window:
+    alone = pauses(os.path.join(work, "gateway-gc.log"), gc_window)
+    over = sum(p > 10 for p in alone)
+    verdict = "" if smoke else "  (target 0: %s)" % ("met" if over == 0 else "NOT met")
+    print("gateway JVM, %.0f s at max rate (gc scenario): %d GC pauses, longest %.1f ms, %d over 10 ms%s" % (
+          gc_window[1] - gc_window[0], len(alone), max(alone, default=0), over, verdict))
 if failed:
     print("%d requests were not answered 200/OK" % failed)
     if not smoke:

@@ -79,7 +79,7 @@ exec 3> >(exec java ${JAVA_OPTS:-} -cp benchmarks/target/benchmarks.jar io.certg
   --dir "$DIR" --overload-rate "$OVERLOAD_RATE" >"$DIR/launcher.log" 2>&1)
 LAUNCHER=$!
 declare -A PORT
-await_targets "$LAUNCHER" "$DIR" "the gateways"
+await_targets "$LAUNCHER" "$DIR/targets.env" "the gateways" "$DIR/launcher.log"
 
 mkdir -p "$DIR/out"
 # attack NAME PORT PROTOCOL [vegeta options]: writes $DIR/out/NAME.json (vegeta's JSON report)

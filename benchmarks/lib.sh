@@ -16,16 +16,16 @@ install_tool() { # BINARY MODULE@VERSION
 install_vegeta() { install_tool "$VEGETA" "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"; }
 install_ghz() { install_tool "$GHZ" "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION"; }
 
-# Waits until the launcher (pid $1) has written $2/targets.env (by rename, once every target listens), then
-# reads it into the associative array PORT; exits with the launcher's log ($2/launcher.log) if it dies first.
-await_targets() { # LAUNCHER_PID DIR WHAT
-  while [ ! -f "$2/targets.env" ]; do
+# Waits until the launcher (pid $1) has written the file $2 (by rename, once every target listens), then reads
+# it into the associative array PORT; exits with the launcher's log ($4) if it dies first.
+await_targets() { # LAUNCHER_PID ENV_FILE WHAT LOG
+  while [ ! -f "$2" ]; do
     if ! kill -0 "$1" 2>/dev/null; then
       echo "error: $3 did not start; the launcher said:" >&2
-      tail -n 30 "$2/launcher.log" >&2
+      tail -n 30 "$4" >&2
       exit 1
     fi
     sleep 0.2 # polling for the file; the launcher's start-up takes seconds
   done
-  while IFS='=' read -r name port; do PORT[$name]=$port; done <"$2/targets.env"
+  while IFS='=' read -r name port; do PORT[$name]=$port; done <"$2"
 }

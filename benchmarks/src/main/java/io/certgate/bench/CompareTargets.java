@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import javax.security.auth.x500.X500Principal;
 
@@ -36,27 +37,38 @@ import javax.security.auth.x500.X500Principal;
  *   <li>{@code pdp-fa}: a PDP server for nginx's {@code auth_request} ({@code /forward-auth}, nginx trusted on
  *       127.0.0.1), the reference policy with the test PKI's data, the decision cache off.</li>
  * </ul>
- * Both gateways forward to {@code --upstream-port} (nginx {@code return 200}). Access and decision logs go to
- * {@code DIR/logs/audit.log}, out of the watched certificate directory, as in a deployment. Into {@code --dir} it writes {@code client.pem} (the partner certificate and its
- * intermediate), {@code client.key}, {@code root.pem}, {@code server-chain.pem}, {@code server.key} (for nginx),
- * {@code policies/} (rules and data the gateways and {@code pdp-fa} decide with) and {@code targets.env}
- * ({@code name=port} lines, written last by rename), then serves until its standard input ends.
+ * Both gateways forward to {@code --upstream-port} (nginx {@code return 200}). {@code --only} starts some of the
+ * targets, so that each can have a JVM of its own, as deployed. Into {@code --dir} it writes a new test PKI:
+ * {@code client.pem} (the partner certificate and its intermediate), {@code client.key}, {@code root.pem},
+ * {@code server-chain.pem}, {@code server.key} (for nginx), {@code targets/} and {@code policies/} (rules and data
+ * the gateways and {@code pdp-fa} decide with); with {@code --reuse-pki} it uses those another launcher wrote.
+ * It writes {@code --env} ({@code targets.env} by default: {@code name=port} lines, last, by rename) and serves
+ * until its standard input ends. Access and decision logs go to {@code DIR/logs/}, out of the watched certificate
+ * directory, as in a deployment.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.certgate.bench.CompareTargets --dir DIR --upstream-port N
- *     --rules policies/mtls/authz --input testdata/inputs/allow.json</pre>
+ *     --rules policies/mtls/authz --input testdata/inputs/allow.json [--only gw-cached,gw-ref] [--env gateway.env]
+ *     [--reuse-pki]</pre>
  */
 public final class CompareTargets {
     static final String ENTRYPOINT = "mtls/authz/decision";
     static final String SERVICE = "partner-api";
+    static final Set<String> TARGETS = Set.of("gw-cached", "gw-ref", "armeria-proxy", "pdp", "pdp-fa");
 
     private CompareTargets() {}
 
-    record Options(Path dir, int upstreamPort, Path rules, Path input) {}
+    /** @param only the targets to start, or empty for all */
+    record Options(Path dir, int upstreamPort, Path rules, Path input, Set<String> only, boolean reusePki, String env) {
+        boolean wants(String target) {
+            return only.isEmpty() || only.contains(target);
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         Options o = parse(args);
         Path work = Files.createDirectories(o.dir().resolve("targets"));
-        BenchFiles.routeAuditLogs(Files.createDirectories(o.dir().resolve("logs")).resolve("audit.log"), true);
+        BenchFiles.routeAuditLogs(Files.createDirectories(o.dir().resolve("logs"))
+                .resolve(o.env().replace(".env", "-audit.log")), true);
         BenchFiles.serveUntilInputEnds("the targets", started -> start(o, work, started));
     }
 
@@ -65,7 +77,15 @@ public final class CompareTargets {
         Path rules = null;
         Path input = null;
         int upstream = 0;
+        Set<String> only = Set.of();
+        boolean reusePki = false;
+        String env = "targets.env";
         for (int i = 0; i < args.length; i += 2) {
+            if (args[i].equals("--reuse-pki")) {
+                reusePki = true;
+                i--;
+                continue;
+            }
             String value = i + 1 < args.length ? args[i + 1] : null;
             if (value == null) {
                 usage("missing value for " + args[i]);
@@ -74,6 +94,18 @@ public final class CompareTargets {
                 case "--dir" -> dir = Path.of(value);
                 case "--rules" -> rules = Path.of(value);
                 case "--input" -> input = Path.of(value);
+                case "--env" -> {
+                    if (!value.matches("[a-z0-9-]+\\.env")) {
+                        usage("--env takes a file name like gateway.env, got '" + value + "'");
+                    }
+                    env = value;
+                }
+                case "--only" -> {
+                    only = Set.of(value.split(","));
+                    if (!TARGETS.containsAll(only)) {
+                        usage("--only takes a comma-separated list of " + TARGETS + ", got '" + value + "'");
+                    }
+                }
                 case "--upstream-port" -> {
                     if (!value.matches("[1-9][0-9]{0,4}") || Integer.parseInt(value) > 65535) {
                         usage("--upstream-port needs a port number, got '" + value + "'");
@@ -95,57 +127,78 @@ public final class CompareTargets {
         if (upstream == 0) {
             usage("--upstream-port is required");
         }
-        return new Options(dir, upstream, rules, input);
+        return new Options(dir, upstream, rules, input, only, reusePki, env);
     }
 
     private static void usage(String error) {
         System.err.println("error: " + error);
         System.err.println("usage: CompareTargets --dir DIR --upstream-port PORT --rules policies/mtls/authz"
-                + " --input testdata/inputs/allow.json");
+                + " --input testdata/inputs/allow.json [--only gw-cached,gw-ref,...] [--env NAME.env] [--reuse-pki]");
         System.exit(2);
     }
 
     static void start(Options o, Path work, List<AutoCloseable> started) throws Exception {
+        Path policies = o.dir().resolve("policies");
+        if (!o.reusePki()) {
+            writePki(o, work, policies);
+        } else if (!Files.isRegularFile(work.resolve("client-trust.pem"))) {
+            throw new IllegalStateException("--reuse-pki: no test PKI in " + work + "; start a launcher without"
+                    + " --reuse-pki on that --dir first");
+        }
+        String upstream = "http://127.0.0.1:" + o.upstreamPort();
+
+        StringBuilder env = new StringBuilder();
+        if (o.wants("gw-cached")) {
+            GatewayServer cached = started(started, gateway(work, policies, upstream, ""));
+            env.append("gw-cached=").append(cached.port()).append('\n');
+        }
+        if (o.wants("gw-ref")) {
+            GatewayServer uncached = started(started, gateway(work, policies, upstream, ", config: pdp-uncached.yaml"));
+            env.append("gw-ref=").append(uncached.port()).append('\n');
+        }
+        if (o.wants("armeria-proxy")) {
+            ArmeriaProxyFloor floor = started(started, ArmeriaProxyFloor.start(work.resolve("server-chain.pem"),
+                    work.resolve("server.key"), work.resolve("ca.pem"), upstream));
+            env.append("armeria-proxy=").append(floor.port()).append('\n');
+        }
+        if (o.wants("pdp")) {
+            Instant decidedAt = Instant.parse(new ObjectMapper().readTree(o.input().toFile()).at("/time/now").asText());
+            PdpServer pdp = pdpServer(PdpConfig.parse("server: {port: 0}\ncaches: {decisions: 0}\n", "pdp"),
+                    Clock.fixed(decidedAt, ZoneOffset.UTC), started);
+            env.append("pdp=").append(pdp.port()).append('\n');
+        }
+        if (o.wants("pdp-fa")) {
+            // nginx forwards the leaf only: the PDP completes and verifies the path with the intermediate
+            Path trust = work.resolve("client-trust.pem");
+            PdpServer forwardAuth = pdpServer(PdpConfig.parse("""
+                    server: {port: 0}
+                    caches: {decisions: 0}
+                    interop: {trusted_proxies: [127.0.0.1/32], verify_ca_file: "%s"}
+                    """.formatted(trust), "pdp-fa").withOverrides(null, null, policies, ENTRYPOINT),
+                    Clock.systemUTC(), started);
+            env.append("pdp-fa=").append(forwardAuth.port()).append('\n');
+        }
+
+        Path tmp = o.dir().resolve(o.env() + ".tmp");
+        Files.writeString(tmp, env);
+        Files.move(tmp, o.dir().resolve(o.env()), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** A new test PKI: the targets' files in {@code work}, the client's and nginx's in {@code --dir}. */
+    private static void writePki(Options o, Path work, Path policies) throws Exception {
         TestPki pki = TestPki.create(Instant.now());
         pki.writeTo(work);
         TestCert server = pki.server(); // SAN localhost and 127.0.0.1, issued by the root
         Files.writeString(work.resolve("server-chain.pem"), server.chainPem());
-        Path policies = referencePolicy(o.rules(), o.dir().resolve("policies"), pki);
-        String upstream = "http://127.0.0.1:" + o.upstreamPort();
+        referencePolicy(o.rules(), policies, pki);
         Files.writeString(work.resolve("pdp-uncached.yaml"), "caches: {decisions: 0}\n");
-
-        StringBuilder env = new StringBuilder();
-        GatewayServer cached = started(started, gateway(work, policies, upstream, ""));
-        env.append("gw-cached=").append(cached.port()).append('\n');
-        GatewayServer uncached = started(started, gateway(work, policies, upstream, ", config: pdp-uncached.yaml"));
-        env.append("gw-ref=").append(uncached.port()).append('\n');
-        ArmeriaProxyFloor floor = started(started, ArmeriaProxyFloor.start(work.resolve("server-chain.pem"),
-                work.resolve("server.key"), work.resolve("ca.pem"), upstream));
-        env.append("armeria-proxy=").append(floor.port()).append('\n');
-
-        Instant decidedAt = Instant.parse(new ObjectMapper().readTree(o.input().toFile()).at("/time/now").asText());
-        PdpServer pdp = pdpServer(PdpConfig.parse("server: {port: 0}\ncaches: {decisions: 0}\n", "pdp"),
-                Clock.fixed(decidedAt, ZoneOffset.UTC), started);
-        env.append("pdp=").append(pdp.port()).append('\n');
-        // nginx forwards the leaf only: the PDP completes and verifies the path with the intermediate
-        Path trust = Files.writeString(work.resolve("client-trust.pem"),
-                pki.rootCa().pem() + pki.intermediateCa().pem());
-        PdpServer forwardAuth = pdpServer(PdpConfig.parse("""
-                server: {port: 0}
-                caches: {decisions: 0}
-                interop: {trusted_proxies: [127.0.0.1/32], verify_ca_file: "%s"}
-                """.formatted(trust), "pdp-fa").withOverrides(null, null, policies, ENTRYPOINT), Clock.systemUTC(), started);
-        env.append("pdp-fa=").append(forwardAuth.port()).append('\n');
-
+        Files.writeString(work.resolve("client-trust.pem"), pki.rootCa().pem() + pki.intermediateCa().pem());
         TestCert client = pki.partnerClient();
         Files.writeString(o.dir().resolve("client.pem"), client.chainPem());
         Files.writeString(o.dir().resolve("client.key"), client.keyPem());
         Files.writeString(o.dir().resolve("root.pem"), pki.rootCa().pem());
         Files.writeString(o.dir().resolve("server-chain.pem"), server.chainPem());
         Files.writeString(o.dir().resolve("server.key"), server.keyPem());
-        Path tmp = o.dir().resolve("targets.env.tmp");
-        Files.writeString(tmp, env);
-        Files.move(tmp, o.dir().resolve("targets.env"), StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static <T extends AutoCloseable> T started(List<AutoCloseable> started, T c) {
