@@ -11,6 +11,7 @@ import io.certgate.pdp.api.authzen.AuthzenService;
 import io.certgate.pdp.api.extauthz.ExtAuthzService;
 import io.certgate.pdp.api.forwardauth.ForwardAuthService;
 import io.certgate.pdp.api.grpc.DecisionGrpcService;
+import io.certgate.pdp.api.grpc.Offload;
 import io.certgate.pdp.api.proxy.ProxyTrust;
 import io.certgate.pdp.api.rest.OpaDataService;
 import io.certgate.pdp.api.rest.StatusService;
@@ -25,6 +26,7 @@ import java.time.Duration;
 public final class PdpServer implements AutoCloseable {
     private final Server server;
     private final FileWatcher files;
+    private final Offload offload;
 
     public PdpServer(Pdp pdp, PrometheusMeterRegistry registry) {
         this(pdp, registry, ShutdownGrace.NONE);
@@ -37,11 +39,12 @@ public final class PdpServer implements AutoCloseable {
         ProxyTrust proxies = new ProxyTrust(pdp.config().interop(), Clock.systemUTC()).bindTo(registry).watch(files);
         AuthzenService authzen = new AuthzenService(pdp.decisions(), pdp.config().interop().authzenEntrypoint(),
                 pdp.json());
+        this.offload = new Offload("pdp-grpc-decide", Offload.DEFAULT_MAX_THREADS);
         GrpcService grpc = GrpcService.builder()
-                .addService(new DecisionGrpcService(pdp.decisions()))
-                .addService(new ExtAuthzService(pdp.decisions(), proxies, pdp.json()))
+                .addService(new DecisionGrpcService(pdp.decisions(), offload))
+                .addService(new ExtAuthzService(pdp.decisions(), proxies, pdp.json(), offload))
                 .addService(ProtoReflectionServiceV1.newInstance())
-                // the decision services hop to the blocking task executor themselves, once per call (Offload)
+                // the decision services hop to their deciding threads themselves, once per call (Offload)
                 .enableUnframedRequests(true)
                 .maxRequestMessageLength(pdp.config().maxRequestBytes())
                 .build();
@@ -102,5 +105,6 @@ public final class PdpServer implements AutoCloseable {
     public void close() {
         files.close();
         server.stop().join();
+        offload.close();
     }
 }

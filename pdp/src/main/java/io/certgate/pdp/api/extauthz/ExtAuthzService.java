@@ -63,18 +63,20 @@ public final class ExtAuthzService extends AuthorizationGrpc.AuthorizationImplBa
     private final DecisionService decisions;
     private final ProxyTrust trust;
     private final ObjectMapper json;
+    private final Offload offload;
     private final RequestCanonicalizer canonicalizer = new RequestCanonicalizer(PathRules.strict());
 
-    public ExtAuthzService(DecisionService decisions, ProxyTrust trust, ObjectMapper json) {
+    public ExtAuthzService(DecisionService decisions, ProxyTrust trust, ObjectMapper json, Offload offload) {
         this.decisions = decisions;
         this.trust = trust;
         this.json = json;
+        this.offload = offload;
     }
 
     @Override
     public void check(CheckRequest request, StreamObserver<CheckResponse> response) {
         InetAddress caller = ServiceRequestContext.current().remoteAddress().getAddress();
-        Offload.run(response, () -> {
+        offload.run(response, () -> {
             response.onNext(decide(request, caller));
             response.onCompleted();
         });

@@ -29,14 +29,16 @@ public final class DecisionGrpcService extends DecisionServiceGrpc.DecisionServi
     private static final int MAX_CHAIN = 10;
 
     private final DecisionService decisions;
+    private final Offload offload;
 
-    public DecisionGrpcService(DecisionService decisions) {
+    public DecisionGrpcService(DecisionService decisions, Offload offload) {
         this.decisions = decisions;
+        this.offload = offload;
     }
 
     @Override
     public void decide(DecideRequest request, StreamObserver<DecideResponse> observer) {
-        Offload.run(observer, () -> {
+        offload.run(observer, () -> {
             try {
                 observer.onNext(decideOne(request, ""));
                 observer.onCompleted();
@@ -53,7 +55,7 @@ public final class DecisionGrpcService extends DecisionServiceGrpc.DecisionServi
                     + " requests, got " + request.getRequestsCount()).asException());
             return;
         }
-        Offload.run(observer, () -> decideAll(request, observer));
+        offload.run(observer, () -> decideAll(request, observer));
     }
 
     private void decideAll(DecideBatchRequest request, StreamObserver<DecideBatchResponse> observer) {
