@@ -79,15 +79,14 @@ INPUT=testdata/inputs/allow.json
 
 DIR=$(mktemp -d -t compare-XXXXXX)
 NGINX_PID= OPA_PID=
-declare -A LAUNCHER LAUNCHER_FD
+declare -A LAUNCHER
 cleanup() {
   local name
   [ -n "$OPA_PID" ] && kill "$OPA_PID" 2>/dev/null && wait "$OPA_PID" 2>/dev/null
   [ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
-  # closing a launcher's standard input stops its gateways and PDPs
+  # the launchers inherit each other's standard input, so none would see it end: stop them with SIGTERM
   for name in "${!LAUNCHER[@]}"; do
-    exec {LAUNCHER_FD[$name]}>&- || true
-    wait "${LAUNCHER[$name]}" 2>/dev/null
+    kill "${LAUNCHER[$name]}" 2>/dev/null && { wait "${LAUNCHER[$name]}" 2>/dev/null || true; }
   done
   if [ "${KEEP:-}" = 1 ]; then echo "kept $DIR" >&2; else rm -rf "$DIR"; fi
 }
@@ -103,13 +102,12 @@ for s in ss: s.close()')
 
 # launch NAME TARGETS [--reuse-pki]: a JVM of its own for those certgate targets, as each would be deployed
 launch() {
-  local fd
+  local fd # never closed: the launchers stop on SIGTERM (see cleanup)
   # shellcheck disable=SC2086  # JAVA_OPTS is a list of options
   exec {fd}> >(exec java ${JAVA_OPTS:--Xmx256m} -Xlog:gc:file="$DIR/$1-gc.log" -cp benchmarks/target/benchmarks.jar \
     io.certgate.bench.CompareTargets --dir "$DIR" --upstream-port "$UPSTREAM_PORT" --rules policies/mtls/authz \
     --input "$INPUT" --only "$2" --env "$1.env" "${@:3}" >"$DIR/$1.log" 2>&1)
   LAUNCHER[$1]=$!
-  LAUNCHER_FD[$1]=$fd
 }
 declare -A PORT
 launch pdp pdp,pdp-fa # first: it writes the test PKI the others use
@@ -294,9 +292,12 @@ if wanted open-loop; then
   wanted h1 || { echo "error: the open-loop scenario takes its rates from h1: add h1 to --scenarios" >&2; exit 2; }
   HALF=$(($(median_rps h1 nginx-proxy) / 2))
   HALF_AUTH=$(($(median_rps h1 nginx-authreq) / 2))
-  scenario open-loop h1 true nginx-proxy gw-cached -- -rate "$((HALF > 10 ? HALF : 10))/1s" -workers "$WORKERS"
+  # at most 64 connections: a target slower than the rate queues requests in the client (which is what an open
+  # loop measures) rather than making vegeta open connections until the loopback ports run out
+  scenario open-loop h1 true nginx-proxy gw-cached -- -rate "$((HALF > 10 ? HALF : 10))/1s" -workers "$WORKERS" \
+    -max-connections 64
   scenario open-loop-auth h1 true nginx-authreq gw-ref -- -rate "$((HALF_AUTH > 10 ? HALF_AUTH : 10))/1s" \
-    -workers "$WORKERS"
+    -workers "$WORKERS" -max-connections 64
 fi
 # shellcheck disable=SC2046
 wanted opa-rest && scenario opa-rest h1 true pdp opa -- $(closed)
@@ -324,6 +325,10 @@ wanted handshake && scenario handshake h1 false nginx-proxy gw-cached -- $(close
 GC_WINDOW=
 if wanted gc; then
   # the window in the JVM's uptime, which the GC log's lines carry
+  if [ "$WARMUP" -gt 0 ]; then
+    # shellcheck disable=SC2046
+    for t in gw-cached gw-ref; do attack "gc-warmup-$t" "$t" h1 true "${WARMUP}s" $(closed); done
+  fi
   from=$(ps -o etimes= -p "${LAUNCHER[gateway]}")
   half=$((GC_SECONDS / 2 > 0 ? GC_SECONDS / 2 : 1))
   # shellcheck disable=SC2046
